@@ -1,0 +1,75 @@
+#include "runtime/args.h"
+
+#include <stdio.h>
+
+const char *subq_format_shape(char *buf, size_t size, int rank, const int64_t *shape)
+{
+    size_t used = (size_t)snprintf(buf, size, "[");
+    for (int i = 0; i < rank && used < size; i++)
+        used += (size_t)snprintf(buf + used, size - used, i ? ", %lld" : "%lld", (long long)shape[i]);
+    if (used < size) snprintf(buf + used, size - used, "]");
+    return buf;
+}
+
+subq_status subq_arg_stream(const subq_stream *stream)
+{
+    return stream ? SUBQ_OK : subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "stream: expected a stream, got NULL");
+}
+
+subq_status subq_arg_tensor(const char *name, const subq_tensor *t, const subq_stream *stream,
+                            subq_dtype dtype, int min_rank, int max_rank)
+{
+    if (!t) return subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "%s: expected a tensor, got NULL", name);
+    if (t->storage->ctx != subq_stream_context(stream))
+        return subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "%s: belongs to another context than the stream", name);
+    if (t->dtype != dtype)
+        return subq_fail(t->dtype == SUBQ_F32 || t->dtype == SUBQ_I32 ? SUBQ_ERROR_INVALID_ARGUMENT
+                                                                      : SUBQ_ERROR_UNSUPPORTED,
+                         "%s: expected dtype %s, got %s", name, subq_dtype_name(dtype),
+                         subq_dtype_name(t->dtype));
+    if (t->rank < min_rank || t->rank > max_rank) {
+        if (min_rank == max_rank)
+            return subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "%s: expected rank %d, got %d", name, min_rank, t->rank);
+        return subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "%s: expected rank %d..%d, got %d", name, min_rank,
+                         max_rank, t->rank);
+    }
+    return SUBQ_OK;
+}
+
+subq_status subq_arg_shape(const char *name, const subq_tensor *t, int rank, const int64_t *shape)
+{
+    bool same = t->rank == rank;
+    for (int i = 0; same && i < rank; i++) same = t->shape[i] == shape[i];
+    if (same) return SUBQ_OK;
+    char want[128], got[128];
+    return subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "%s: expected shape %s, got %s", name,
+                     subq_format_shape(want, sizeof want, rank, shape),
+                     subq_format_shape(got, sizeof got, t->rank, t->shape));
+}
+
+subq_status subq_arg_dense(const char *name, const subq_tensor *t)
+{
+    if (subq_tensor_is_dense(t)) return SUBQ_OK;
+    return subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "%s: expected a dense row-major tensor, got a strided view",
+                     name);
+}
+
+subq_status subq_arg_disjoint(const char *out_name, const subq_tensor *out, const char *in_name,
+                              const subq_tensor *in)
+{
+    if (!in || !subq_tensors_overlap(out, in)) return SUBQ_OK;
+    return subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "%s: shares memory with %s; expected a separate output tensor",
+                     out_name, in_name);
+}
+
+subq_status subq_arg_output(const char *name, const subq_tensor *t)
+{
+    for (int i = 0; i < t->rank; i++)
+        if (t->strides[i] == 0 && t->shape[i] > 1)
+            return subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "%s: axis %d has stride 0; an output needs a "
+                                                          "separate element for every index", name, i);
+    if (subq_tensor_numel(t) > (int64_t)UINT32_MAX)
+        return subq_fail(SUBQ_ERROR_UNSUPPORTED, "%s: %lld elements; subq indexes at most 2^32 - 1 per tensor",
+                         name, (long long)subq_tensor_numel(t));
+    return SUBQ_OK;
+}

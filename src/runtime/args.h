@@ -1,0 +1,22 @@
+/* Argument checks shared by every operator: each failure names the argument and what was expected. */
+#ifndef SUBQ_ARGS_H
+#define SUBQ_ARGS_H
+
+#include "runtime/runtime.h"
+
+subq_status subq_arg_stream(const subq_stream *stream);
+/* Non-NULL, of the stream's context, of this dtype, rank within [min_rank, max_rank]. */
+subq_status subq_arg_tensor(const char *name, const subq_tensor *t, const subq_stream *stream,
+                            subq_dtype dtype, int min_rank, int max_rank);
+/* Exactly this shape. */
+subq_status subq_arg_shape(const char *name, const subq_tensor *t, int rank, const int64_t *shape);
+subq_status subq_arg_dense(const char *name, const subq_tensor *t);
+/* An output must not share memory with an input: the op would read what it already overwrote. */
+subq_status subq_arg_disjoint(const char *out_name, const subq_tensor *out, const char *in_name,
+                              const subq_tensor *in);
+/* An output: every element its own memory (no zero strides), and few enough for 32-bit indexing. */
+subq_status subq_arg_output(const char *name, const subq_tensor *t);
+/* "[2, 3, 4]" into buf, for messages. */
+const char *subq_format_shape(char *buf, size_t size, int rank, const int64_t *shape);
+
+#endif

@@ -1,0 +1,13 @@
+/* The VkPipelineCache kept on disk between processes, so a second start skips driver compiles. */
+#ifndef SUBQ_PIPELINE_DISK_CACHE_H
+#define SUBQ_PIPELINE_DISK_CACHE_H
+
+#include "runtime/runtime.h"
+
+/* Creates ctx->pipelines.cache, seeded from disk when a file for this exact device and driver
+ * exists and is intact; anything else on disk is ignored. */
+subq_status subq_pipeline_disk_cache_open(subq_context *ctx, const subq_context_options *options);
+/* Writes the cache back (atomically, through a rename) and destroys it. */
+void subq_pipeline_disk_cache_close(subq_context *ctx);
+
+#endif

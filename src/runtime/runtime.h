@@ -1,0 +1,169 @@
+/* Internal runtime: what ops need to record work. Not installed; ops include this, hosts never do. */
+#ifndef SUBQ_RUNTIME_H
+#define SUBQ_RUNTIME_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <threads.h>
+
+#include <volk.h>
+
+#include "subq/subq.h"
+#include "runtime/error.h"
+
+/* ---- memory: device-local blocks, each one VkBuffer, sub-allocated first-fit ---------------- */
+
+typedef struct subq_block subq_block;
+
+typedef struct subq_allocation {
+    subq_block *block;
+    VkDeviceSize offset;
+    VkDeviceSize size;
+} subq_allocation;
+
+typedef struct subq_memory {
+    mtx_t lock;
+    subq_block *blocks;
+    VkDeviceSize block_size;
+    uint32_t memory_type;
+} subq_memory;
+
+VkBuffer subq_block_buffer(const subq_block *block);
+
+/* ---- pipelines -------------------------------------------------------------------------- */
+
+typedef struct subq_shader {
+    const char *name;
+    const uint32_t *code;
+    size_t bytes;
+} subq_shader;
+
+#define SUBQ_MAX_SPEC_CONSTANTS 8
+#define SUBQ_MAX_BINDINGS 8
+
+/* One compiled variant: shader + specialisation constants (constant_id i = spec[i]). By convention
+ * constant_id 0 is the workgroup width. */
+typedef struct subq_kernel {
+    const subq_shader *shader;
+    uint32_t bindings;
+    uint32_t push_bytes;
+    uint32_t spec_count;
+    uint32_t spec[SUBQ_MAX_SPEC_CONSTANTS];
+} subq_kernel;
+
+typedef struct subq_pipeline subq_pipeline;
+typedef struct subq_pipeline_set {
+    mtx_t lock;
+    subq_pipeline *list;
+    VkPipelineCache cache;
+    char cache_path[1024];
+} subq_pipeline_set;
+
+/* ---- context ----------------------------------------------------------------------------- */
+
+typedef struct subq_staging {
+    mtx_t lock;
+    VkCommandPool pool;
+    VkCommandBuffer cmd;
+    VkFence fence;
+    VkBuffer buffer;
+    VkDeviceMemory memory;
+    void *mapped;
+    VkDeviceSize bytes;
+} subq_staging;
+
+struct subq_context {
+    VkInstance instance;
+    VkDebugUtilsMessengerEXT messenger;
+    PFN_vkDestroyDebugUtilsMessengerEXT destroy_messenger;
+    VkPhysicalDevice physical;
+    VkDevice device;
+    struct VolkDeviceTable vk;
+    VkQueue queue;
+    uint32_t queue_family;
+    mtx_t queue_lock;
+    subq_device_info info;
+    VkPhysicalDeviceMemoryProperties memory_properties;
+    subq_memory memory;
+    subq_staging staging;
+    subq_pipeline_set pipelines;
+    atomic_uint validation_messages;
+};
+
+/* Submit one command buffer on the context's queue (serialised: the queue may be shared). */
+subq_status subq_queue_submit(subq_context *ctx, VkCommandBuffer cmd, VkFence fence);
+/* Wait for a fence; a GPU that never answers becomes SUBQ_ERROR_DEVICE_LOST, not a hang. */
+subq_status subq_fence_wait(subq_context *ctx, VkFence fence, const char *what);
+/* A full compute/transfer memory barrier: orders a command buffer after earlier submissions. */
+void subq_cmd_full_barrier(const subq_context *ctx, VkCommandBuffer cmd);
+
+subq_status subq_memory_init(subq_context *ctx);
+void subq_memory_release(subq_context *ctx);
+subq_status subq_memory_alloc(subq_context *ctx, VkDeviceSize bytes, subq_allocation *out);
+void subq_memory_free(subq_context *ctx, subq_allocation *allocation);
+
+subq_status subq_staging_init(subq_context *ctx);
+void subq_staging_release(subq_context *ctx);
+subq_status subq_staging_write(subq_context *ctx, VkBuffer buffer, VkDeviceSize offset,
+                               const void *host, VkDeviceSize bytes);
+subq_status subq_staging_read(subq_context *ctx, VkBuffer buffer, VkDeviceSize offset, void *host,
+                              VkDeviceSize bytes);
+
+subq_status subq_pipelines_init(subq_context *ctx, const subq_context_options *options);
+void subq_pipelines_release(subq_context *ctx);
+subq_status subq_pipeline_get(subq_context *ctx, const subq_kernel *kernel, subq_pipeline **out);
+VkPipeline subq_pipeline_handle(const subq_pipeline *pipeline);
+VkPipelineLayout subq_pipeline_layout(const subq_pipeline *pipeline);
+
+/* ---- tensors ----------------------------------------------------------------------------- */
+
+typedef struct subq_storage {
+    subq_context *ctx;
+    subq_allocation allocation;
+    atomic_int refs;
+} subq_storage;
+
+struct subq_tensor {
+    subq_storage *storage;
+    subq_dtype dtype;
+    int rank;
+    int64_t shape[SUBQ_MAX_RANK];
+    int64_t strides[SUBQ_MAX_RANK];
+    int64_t offset; /* elements from the start of the storage */
+};
+
+/* Where a tensor binds: the offset rounded down to the device's alignment, the elements between
+ * that and the tensor's first element (which the shader adds), and the bytes the binding covers. */
+typedef struct subq_binding {
+    VkBuffer buffer;
+    VkDeviceSize offset;
+    VkDeviceSize range;
+    uint32_t first_element;
+} subq_binding;
+
+subq_binding subq_tensor_binding(const subq_tensor *tensor);
+/* Elements between the first and one past the last element the tensor can address. */
+int64_t subq_tensor_span(const subq_tensor *tensor);
+bool subq_tensor_is_dense(const subq_tensor *tensor);
+/* Byte ranges in the same buffer that intersect. */
+bool subq_tensors_overlap(const subq_tensor *a, const subq_tensor *b);
+
+/* ---- streams ----------------------------------------------------------------------------- */
+
+typedef struct subq_arg {
+    const subq_tensor *tensor;
+    bool writes;
+} subq_arg;
+
+/* Record one dispatch; adds a barrier first only if an argument touches memory that an earlier
+ * dispatch since the last barrier wrote (or writes memory one read). */
+subq_status subq_stream_dispatch(subq_stream *stream, const subq_kernel *kernel, const subq_arg *args,
+                                 const void *push, const uint32_t groups[3]);
+subq_context *subq_stream_context(const subq_stream *stream);
+
+/* Workgroup counts for `invocations` threads in groups of `width`, spread over x and y so that
+ * no count exceeds the device limit; shaders rebuild the linear index from gl_NumWorkGroups.x. */
+subq_status subq_groups_1d(const subq_context *ctx, uint64_t invocations, uint32_t width,
+                           uint32_t groups[3]);
+
+#endif

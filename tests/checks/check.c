@@ -1,0 +1,178 @@
+#include "check.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static uint64_t splitmix(uint64_t *state)
+{
+    uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+uint64_t check_seed_from_env(void)
+{
+    const char *env = getenv("SUBQ_SEED");
+    if (env && *env) return strtoull(env, NULL, 0);
+    return (uint64_t)time(NULL) ^ ((uint64_t)clock() << 32);
+}
+
+void checker_init(checker *c, subq_context *ctx, subq_stream *stream, uint64_t seed)
+{
+    memset(c, 0, sizeof *c);
+    c->ctx = ctx;
+    c->stream = stream;
+    c->rng = seed;
+}
+
+static double uniform01(checker *c) { return (double)(splitmix(&c->rng) >> 11) * 0x1.0p-53; }
+
+void check_random(checker *c, double *values, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        double magnitude = 0.05 + 0.95 * uniform01(c);
+        values[i] = uniform01(c) < 0.5 ? -magnitude : magnitude;
+    }
+}
+
+int64_t check_random_int(checker *c, int64_t lo, int64_t hi)
+{
+    return lo + (int64_t)(splitmix(&c->rng) % (uint64_t)(hi - lo + 1));
+}
+
+double *check_alloc(size_t n)
+{
+    double *p = calloc(n ? n : 1, sizeof *p);
+    if (!p) {
+        fprintf(stderr, "check: out of host memory (%zu doubles)\n", n);
+        exit(2);
+    }
+    return p;
+}
+
+void check_fail(checker *c, const char *label, const char *format, ...)
+{
+    va_list args;
+    va_start(args, format);
+    fprintf(stderr, "FAIL %s: ", label);
+    vfprintf(stderr, format, args);
+    fprintf(stderr, "\n");
+    va_end(args);
+    c->failed++;
+}
+
+bool check_ok(checker *c, const char *label, subq_status status)
+{
+    if (status == SUBQ_OK) return true;
+    check_fail(c, label, "%s: %s", subq_status_name(status), subq_last_error());
+    return false;
+}
+
+static int64_t numel(int rank, const int64_t *shape)
+{
+    int64_t n = 1;
+    for (int i = 0; i < rank; i++) n *= shape[i];
+    return n;
+}
+
+static subq_tensor *upload_bytes(checker *c, const char *label, subq_dtype dtype, int rank,
+                                 const int64_t *shape, const void *bytes)
+{
+    subq_tensor *t = NULL;
+    if (!check_ok(c, label, subq_tensor_create(c->ctx, dtype, rank, shape, &t))) return NULL;
+    size_t size = (size_t)numel(rank, shape) * subq_dtype_size(dtype);
+    if (!check_ok(c, label, subq_tensor_upload(t, bytes, size))) {
+        subq_tensor_destroy(t);
+        return NULL;
+    }
+    return t;
+}
+
+subq_tensor *check_upload(checker *c, const char *label, int rank, const int64_t *shape,
+                          const double *values)
+{
+    size_t n = (size_t)numel(rank, shape);
+    float *f = malloc(n * sizeof *f);
+    if (!f) exit(2);
+    for (size_t i = 0; i < n; i++) f[i] = (float)values[i];
+    subq_tensor *t = upload_bytes(c, label, SUBQ_F32, rank, shape, f);
+    free(f);
+    return t;
+}
+
+subq_tensor *check_upload_i32(checker *c, const char *label, int rank, const int64_t *shape,
+                              const int32_t *values)
+{
+    return upload_bytes(c, label, SUBQ_I32, rank, shape, values);
+}
+
+subq_tensor *check_poisoned(checker *c, const char *label, int rank, const int64_t *shape)
+{
+    size_t n = (size_t)numel(rank, shape);
+    double *nan_values = check_alloc(n);
+    for (size_t i = 0; i < n; i++) nan_values[i] = NAN;
+    subq_tensor *t = check_upload(c, label, rank, shape, nan_values);
+    free(nan_values);
+    return t;
+}
+
+void check_close(checker *c, const char *label, const subq_tensor *y, const double *ref, size_t n,
+                 double tol)
+{
+    float *got = malloc(n * sizeof *got);
+    if (!got) exit(2);
+    if (!check_ok(c, label, subq_tensor_download(y, got, n * sizeof *got))) {
+        free(got);
+        return;
+    }
+    double scale = 1.0, worst = 0.0;
+    size_t worst_at = 0;
+    for (size_t i = 0; i < n; i++) scale = fmax(scale, fabs(ref[i]));
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(got[i])) {
+            check_fail(c, label, "element %zu is %f (not written, or not finite); reference %g", i,
+                       got[i], ref[i]);
+            free(got);
+            return;
+        }
+        double err = fabs(got[i] - ref[i]);
+        if (err > worst) {
+            worst = err;
+            worst_at = i;
+        }
+    }
+    if (worst > tol * scale)
+        check_fail(c, label, "max error %.3g at element %zu (got %.9g, reference %.9g), allowed %.3g",
+                   worst, worst_at, got[worst_at], ref[worst_at], tol * scale);
+    else {
+        c->passed++;
+        if (c->verbose) printf("ok   %s (max error %.2g)\n", label, worst);
+    }
+    free(got);
+}
+
+void check_error(checker *c, const char *label, subq_status status, subq_status expected,
+                 const char *mentions)
+{
+    if (status != expected) {
+        check_fail(c, label, "expected status '%s', got '%s' (%s)", subq_status_name(expected),
+                   subq_status_name(status), subq_last_error());
+    } else if (mentions && !strstr(subq_last_error(), mentions)) {
+        check_fail(c, label, "message should mention '%s': %s", mentions, subq_last_error());
+    } else {
+        c->passed++;
+        if (c->verbose) printf("ok   %s: %s\n", label, subq_last_error());
+    }
+}
+
+const check_entry *check_find(const char *name)
+{
+    for (const check_entry *e = subq_checks; e->name; e++)
+        if (strcmp(e->name, name) == 0) return e;
+    return NULL;
+}

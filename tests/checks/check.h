@@ -1,0 +1,61 @@
+/* Operator checks against the double-precision references: fresh random inputs per case (never
+ * zeros), outputs poisoned with NaN first so that an unwritten element fails. Shared by the ctest
+ * programs and `subq selftest`. */
+#ifndef SUBQ_CHECK_H
+#define SUBQ_CHECK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "subq/subq.h"
+
+typedef struct checker {
+    subq_context *ctx;
+    subq_stream *stream;
+    uint64_t rng;
+    int passed, failed;
+    bool quick;   /* selftest: a smaller grid */
+    bool verbose;
+} checker;
+
+typedef void (*check_fn)(checker *c);
+
+typedef struct check_entry {
+    const char *name;
+    check_fn run;
+} check_entry;
+
+/* Every operator's check, NULL-terminated (registry.c). */
+extern const check_entry subq_checks[];
+const check_entry *check_find(const char *name);
+
+void checker_init(checker *c, subq_context *ctx, subq_stream *stream, uint64_t seed);
+uint64_t check_seed_from_env(void);
+
+/* Uniform in +-[0.05, 1], so no value is (near) zero. */
+void check_random(checker *c, double *values, size_t n);
+int64_t check_random_int(checker *c, int64_t lo, int64_t hi); /* inclusive */
+double *check_alloc(size_t n);
+
+/* A dense f32 tensor holding values (converted from double). NULL on failure (reported). */
+subq_tensor *check_upload(checker *c, const char *label, int rank, const int64_t *shape,
+                          const double *values);
+subq_tensor *check_upload_i32(checker *c, const char *label, int rank, const int64_t *shape,
+                              const int32_t *values);
+/* A dense f32 tensor filled with NaN. */
+subq_tensor *check_poisoned(checker *c, const char *label, int rank, const int64_t *shape);
+
+/* Compare a dense tensor with the reference: every element finite, and
+ * max|y - ref| <= tol * max(1, max|ref|). Records one pass or fail. */
+void check_close(checker *c, const char *label, const subq_tensor *y, const double *ref, size_t n,
+                 double tol);
+/* Record a failure when status is not SUBQ_OK; returns whether it was OK. */
+bool check_ok(checker *c, const char *label, subq_status status);
+/* Expect a call to fail with this status and a message mentioning `mentions`. */
+void check_error(checker *c, const char *label, subq_status status, subq_status expected,
+                 const char *mentions);
+void check_fail(checker *c, const char *label, const char *format, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#endif

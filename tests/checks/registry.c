@@ -1,0 +1,9 @@
+/* Every operator's check: one line per operator. */
+#include "check.h"
+
+void check_depthwise_conv(checker *c);
+
+const check_entry subq_checks[] = {
+    {"depthwise_conv", check_depthwise_conv},
+    {NULL, NULL},
+};

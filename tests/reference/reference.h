@@ -1,0 +1,150 @@
+/* Double-precision CPU references for subq's operators (SPEC.md sections 1, 2 and 4).
+ *
+ * They are written as the SPEC's direct sums, not as fast algorithms, so that a GPU result can be
+ * judged against the math itself rather than against another implementation of the same trick.
+ *
+ * Conventions:
+ *  - every tensor is a dense row-major array; shapes are given in the comments, outermost first;
+ *  - nothing is validated: callers pass consistent shapes, and for those no function reads or
+ *    writes out of bounds (sizes of 1 and empty varlen requests included);
+ *  - a NULL optional tensor means "absent" (bias = 0, no initial states, no gate, ...);
+ *  - outputs never alias inputs unless a comment says so. */
+#ifndef SUBQ_TESTS_REFERENCE_H
+#define SUBQ_TESTS_REFERENCE_H
+
+#include <stdint.h>
+
+#define REF_MAX_SPATIAL 3
+
+/* Python's a % n for n > 0: circular indices may start negative (cache - (W-1), n - m + ...). */
+static inline int64_t ref_floor_mod(int64_t a, int64_t n)
+{
+    int64_t r = a % n;
+    return r < 0 ? r + n : r;
+}
+
+typedef enum ref_activation {
+    REF_ACT_NONE = 0,
+    REF_ACT_SILU, /* "silu" and "swish": x / (1 + exp(-x)) */
+} ref_activation;
+
+/* ---- SPEC 1: depthwise convolution (DistributedDepthwiseConv1d / 2d / 3d) -------------------- */
+
+typedef enum ref_dwconv_padding {
+    REF_DWCONV_SAME = 0, /* left (K-1)/2, rest right: output size = input size */
+    REF_DWCONV_CAUSAL,   /* left K-1 on every axis (the module allows it in 1d only) */
+    REF_DWCONV_EXPLICIT, /* PyTorch padding=p on both sides: output N + 2p - K + 1 */
+} ref_dwconv_padding;
+
+/* The expanded channel rows a rank owns are [cp_rank*C_local, (cp_rank+1)*C_local) of
+ * C = C_local*cp_size; global channel c uses weight prototype c / (C / groups). Without context
+ * parallelism pass cp_size = 1, cp_rank = 0. */
+typedef struct ref_dwconv_shape {
+    int64_t batch;
+    int64_t channels_local;
+    int64_t cp_size;
+    int64_t cp_rank;
+    int64_t groups;
+    int ndim;                          /* spatial axes: 1, 2 or 3 */
+    int64_t size[REF_MAX_SPATIAL];     /* input spatial sizes */
+    int64_t kernel[REF_MAX_SPATIAL];
+    int64_t pad[REF_MAX_SPATIAL];      /* read only for REF_DWCONV_EXPLICIT */
+    ref_dwconv_padding padding;
+} ref_dwconv_shape;
+
+/* Output length of one spatial axis. */
+int64_t ref_dwconv_out_size(const ref_dwconv_shape *shape, int axis);
+
+/* Cross-correlation (like F.conv{1,2,3}d with groups = C).
+ * x [batch, channels_local, *size], weight [groups, *kernel], bias [groups] or NULL,
+ * y [batch, channels_local, *out_size]. */
+void ref_depthwise_conv(const ref_dwconv_shape *shape, const double *x, const double *weight,
+                        const double *bias, double *y);
+
+/* ---- SPEC 2.1: causal_conv1d_varlen_fn (Megatron) -------------------------------------------- */
+
+/* x (T, D) packed channels-last, weight (D, W), bias (D) or NULL, cu_seqlens (R+1),
+ * initial_states (R, D, W-1) or NULL (column W-2 is the token just before the request),
+ * seq_idx and seq_start (T) both given or both NULL (then derived from cu_seqlens, which must end
+ * at T), out (T, D). Precomputed padding tokens carry the sentinel seq_idx = seq_start = 0 and
+ * get finite outputs. The activation is always SiLU, as in the original. */
+void ref_causal_conv1d_varlen(const double *x, const double *weight, const double *bias,
+                              const int32_t *cu_seqlens, const double *initial_states,
+                              const int32_t *seq_idx, const int32_t *seq_start, double *out,
+                              int64_t tokens, int64_t dim, int64_t width, int64_t requests);
+
+/* The state each request leaves behind, width W: x (T, D), cu_seqlens (R+1), prev (R, D, W),
+ * next (R, D, W). next may alias prev (the update reads only columns it has not yet written). */
+void ref_causal_conv1d_varlen_carry_states(const double *x, const int32_t *cu_seqlens,
+                                           const double *prev, double *next, int64_t dim,
+                                           int64_t width, int64_t requests);
+
+/* ---- SPEC 2.2: causal_conv1d_fn (Dao) -------------------------------------------------------- */
+
+/* x (B, D, L), weight (D, W) any W >= 1, bias (D) or NULL, seq_idx (B, L) or NULL,
+ * initial_states (B, D, W-1) or NULL, final_states (B, D, W-1) or NULL (not wanted), out (B, D, L).
+ *
+ * seq_idx together with initial_states (forbidden by the original): the taps before t = 0 belong
+ * to the segment seq_idx[b, 0], so they read initial_states only for outputs with
+ * seq_idx[b, t] == seq_idx[b, 0]: the state continues the first segment and no other.
+ * final_states follows the SPEC literally: the last W-1 columns of cat(initial_states, x), with no
+ * masking by seq_idx. */
+void ref_causal_conv1d(const double *x, const double *weight, const double *bias,
+                       const int32_t *seq_idx, const double *initial_states, double *final_states,
+                       double *out, ref_activation activation, int64_t batch, int64_t dim,
+                       int64_t len, int64_t width);
+
+/* ---- SPEC 2.3: causal_conv1d_update (Dao) ---------------------------------------------------- */
+
+/* x (B, D, L) (a (B, D) call is L = 1), conv_state (slots, D, S) with S >= W-1, updated in place,
+ * weight (D, W), bias (D) or NULL, out (B, D, L).
+ * cache_seqlens (B) or NULL: NULL is the linear buffer (window = cat(state, x), keep the last S),
+ * otherwise a circular buffer read from (cache - (W-1)) mod S and written from cache mod S; when
+ * L > S later tokens overwrite earlier ones, as the CUDA kernel's sequential writes do.
+ * conv_state_indices (B) or NULL (row b uses slot b): a negative index gives zeros and leaves
+ * every slot untouched. */
+void ref_causal_conv1d_update(const double *x, double *conv_state, const double *weight,
+                              const double *bias, const int32_t *cache_seqlens,
+                              const int32_t *conv_state_indices, double *out,
+                              ref_activation activation, int64_t batch, int64_t dim, int64_t len,
+                              int64_t width, int64_t state_len);
+
+/* ---- SPEC 4: CKConvND global convolution (true convolution, kernel index 0 = lag 0) ---------- */
+
+/* The fused epilogue shared by both forms: u = pre * x, y = post * (conv(u, k) + shortcut[c] * u).
+ * pre and post have x's shape; shortcut is [C]; each is NULL when absent. */
+typedef struct ref_fftconv_extras {
+    const double *shortcut;
+    const double *pre;
+    const double *post;
+} ref_fftconv_extras;
+
+/* Causal 1D: y[b,c,n] = sum_{m <= n, m < K} k[c,m] * u[b,c,n-m].
+ * x, y [B, C, N]; k [Bk, C, K] with Bk = 1 (shared) or B. extras may be NULL. */
+void ref_fftconv_causal(const double *x, const double *k, const ref_fftconv_extras *extras,
+                        double *y, int64_t batch, int64_t channels, int64_t len,
+                        int64_t kernel_len, int64_t kernel_batch);
+
+typedef enum ref_fftconv_padding {
+    REF_FFTCONV_ZERO = 0, /* y[n] = sum_m k[m] * x[n + K/2 - m], x = 0 outside [0, N) */
+    REF_FFTCONV_CIRCULAR, /* y[n] = sum_m k[m] * x[(n - m + (K-1)/2) mod N] */
+} ref_fftconv_padding;
+
+typedef struct ref_fftconv_shape {
+    int64_t batch;
+    int64_t channels;
+    int64_t kernel_batch;                     /* 1 (shared kernel) or batch */
+    int ndim;                                 /* spatial axes: 1, 2 or 3 */
+    int64_t size[REF_MAX_SPATIAL];            /* N per axis; the output has the same size */
+    int64_t kernel[REF_MAX_SPATIAL];          /* K per axis, typically 2g-1 */
+    ref_fftconv_padding padding[REF_MAX_SPATIAL];
+} ref_fftconv_shape;
+
+/* Non-causal ND, each axis zero- or circular-padded (mixed is the product of the per-axis sums).
+ * x, y [B, C, *size]; k [kernel_batch, C, *kernel]. extras may be NULL.
+ * The SPEC's zero-padded FFT size min(N + ceil(K/2), 2N) reproduces this sum only for
+ * K <= 2N + 2 (beyond, the 2N-point transform aliases): GPU tests should stay in that range. */
+void ref_fftconv_nd(const ref_fftconv_shape *shape, const double *x, const double *k,
+                    const ref_fftconv_extras *extras, double *y);
+
+#endif
