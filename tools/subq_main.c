@@ -1,3 +1,34 @@
+/* The subq command-line tool: one subcommand per file. */
 #include <stdio.h>
-#include "subq/subq.h"
-int main(void){ subq_context *c; subq_status s = subq_context_create(NULL,&c); printf("%s %s\n", subq_status_name(s), subq_last_error()); subq_device_info i; subq_context_get_device_info(c,&i); printf("%s\n", i.name); subq_context_destroy(c); return 0;}
+#include <string.h>
+
+#include "commands.h"
+
+static const struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *help;
+} commands[] = {
+    {"devices", command_devices, "list Vulkan devices, the one subq chooses, and its limits"},
+    {"selftest", command_selftest, "check every operator against its CPU reference on the chosen device"},
+    {"bench", command_bench, "time operators next to the device's copy bandwidth (subq bench --list)"},
+};
+
+static int usage(FILE *out)
+{
+    fprintf(out, "usage: subq <command> [arguments]\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].help);
+    fprintf(out, "\nenvironment: SUBQ_DEVICE (index or name substring), SUBQ_VALIDATION=1\n");
+    return out == stdout ? 0 : 2;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) return usage(stderr);
+    if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) return usage(stdout);
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        if (!strcmp(argv[1], commands[i].name)) return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "subq: unknown command '%s'\n", argv[1]);
+    return usage(stderr);
+}

@@ -111,6 +111,7 @@ typedef enum subq_dtype {
 } subq_dtype;
 
 typedef struct subq_tensor subq_tensor;
+typedef struct subq_stream subq_stream;
 
 size_t subq_dtype_size(subq_dtype dtype);
 const char *subq_dtype_name(subq_dtype dtype);
@@ -130,6 +131,10 @@ void subq_tensor_destroy(subq_tensor *tensor);
 subq_status subq_tensor_upload(subq_tensor *tensor, const void *host, size_t bytes);
 subq_status subq_tensor_download(const subq_tensor *tensor, void *host, size_t bytes);
 
+/* Record into a stream a copy between tensors of the same shape and dtype, any strides (e.g. a
+ * layout change through a permuted view). */
+subq_status subq_tensor_copy(subq_stream *stream, const subq_tensor *source, subq_tensor *destination);
+
 subq_dtype subq_tensor_dtype(const subq_tensor *tensor);
 int subq_tensor_rank(const subq_tensor *tensor);
 int64_t subq_tensor_dim(const subq_tensor *tensor, int axis);
@@ -137,8 +142,6 @@ int64_t subq_tensor_stride(const subq_tensor *tensor, int axis);
 int64_t subq_tensor_numel(const subq_tensor *tensor);
 
 /* ---- streams: ops record into a stream; submit sends them as one batch ----------------------- */
-
-typedef struct subq_stream subq_stream;
 
 subq_status subq_stream_create(subq_context *context, subq_stream **stream);
 void subq_stream_destroy(subq_stream *stream);

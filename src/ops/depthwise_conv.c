@@ -1,9 +1,13 @@
 /* Depthwise convolution 1d/2d/3d: DistributedDepthwiseConvNd and PyTorch's depthwise ConvNd.
- * Shader: shaders/depthwise_conv.comp. */
+ * Shaders: depthwise_conv1d.comp (one spatial axis, K up to MAX_SPECIALISED_K: the common short
+ * conv, tuned for bandwidth) and depthwise_conv.comp (everything else). */
 #include "runtime/args.h"
 #include "subq_shaders.h"
 
 #define WORKGROUP 256
+#define MAX_SPECIALISED_K 64
+#define CONV1D_PER_THREAD 4 /* outputs per invocation, time-major rows */
+#define CONV1D_STEPS 32     /* outputs per invocation, channel-major rows */
 
 typedef struct depthwise_push {
     uint32_t x_first, w_first, bias_first, y_first;
@@ -132,6 +136,50 @@ static depthwise_push make_push(const subq_tensor *x, const subq_tensor *weight,
     return p;
 }
 
+typedef struct conv1d_push {
+    uint32_t x_first, w_first, bias_first, y_first;
+    uint32_t batch, channels, len_in, len_out;
+    uint32_t x_stride[3];
+    uint32_t y_stride[3];
+    uint32_t pad, group_dim, channel_base, has_bias;
+} conv1d_push;
+
+static subq_status record_1d(subq_stream *stream, const subq_tensor *x, const subq_tensor *weight,
+                             const subq_tensor *bias, subq_tensor *y, const conv_geometry *g)
+{
+    conv1d_push push = {
+        .x_first = subq_tensor_binding(x).first_element,
+        .w_first = subq_tensor_binding(weight).first_element,
+        .bias_first = bias ? subq_tensor_binding(bias).first_element : 0,
+        .y_first = subq_tensor_binding(y).first_element,
+        .batch = (uint32_t)x->shape[0], .channels = (uint32_t)x->shape[1],
+        .len_in = (uint32_t)x->shape[2], .len_out = (uint32_t)g->out[0],
+        .x_stride = {(uint32_t)x->strides[0], (uint32_t)x->strides[1], (uint32_t)x->strides[2]},
+        .y_stride = {(uint32_t)y->strides[0], (uint32_t)y->strides[1], (uint32_t)y->strides[2]},
+        .pad = (uint32_t)g->left_pad[0],
+        .group_dim = (uint32_t)(g->channels / g->groups),
+        .channel_base = (uint32_t)g->channel_base,
+        .has_bias = bias != NULL,
+    };
+    /* Time-major rows stage in shared memory; channel-major rows slide a window per channel. */
+    bool time_inner = x->strides[2] <= x->strides[1] || x->shape[1] == 1;
+    uint64_t workgroups;
+    if (time_inner) {
+        uint64_t tile = WORKGROUP * CONV1D_PER_THREAD;
+        workgroups = (push.len_out + tile - 1) / tile * push.batch * push.channels;
+    } else {
+        workgroups = (uint64_t)(push.channels + WORKGROUP - 1) / WORKGROUP *
+                     ((push.len_out + CONV1D_STEPS - 1) / CONV1D_STEPS) * push.batch;
+    }
+    subq_kernel kernel = {.shader = &subq_shader_depthwise_conv1d, .bindings = 4, .push_bytes = sizeof push,
+                          .spec_count = 5,
+                          .spec = {WORKGROUP, (uint32_t)g->kernel[0], time_inner, CONV1D_PER_THREAD, CONV1D_STEPS}};
+    subq_arg args[4] = {{x, false}, {weight, false}, {bias ? bias : weight, false}, {y, true}};
+    uint32_t groups[3];
+    SUBQ_TRY(subq_groups_1d(subq_stream_context(stream), workgroups * WORKGROUP, WORKGROUP, groups));
+    return subq_stream_dispatch(stream, &kernel, args, &push, groups);
+}
+
 subq_status subq_depthwise_conv(subq_stream *stream, const subq_tensor *x, const subq_tensor *weight,
                                 const subq_tensor *bias, const subq_depthwise_conv_options *options,
                                 subq_tensor *y)
@@ -139,6 +187,7 @@ subq_status subq_depthwise_conv(subq_stream *stream, const subq_tensor *x, const
     subq_depthwise_conv_options defaults = {0};
     conv_geometry g = {0};
     SUBQ_TRY(check_args(stream, x, weight, bias, options ? options : &defaults, y, &g));
+    if (g.spatial == 1 && g.kernel[0] <= MAX_SPECIALISED_K) return record_1d(stream, x, weight, bias, y, &g);
     depthwise_push push = make_push(x, weight, bias, y, &g);
     subq_kernel kernel = {.shader = &subq_shader_depthwise_conv, .bindings = 4,
                           .push_bytes = sizeof push, .spec_count = 1, .spec = {WORKGROUP}};

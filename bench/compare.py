@@ -1,0 +1,30 @@
+"""Run `subq bench --json` and the PyTorch anchors in one go on the same GPU and print a markdown
+table: shape, subq ms, PyTorch ms, ratio (PyTorch / subq), subq's fraction of copy bandwidth.
+usage: python3 bench/compare.py [build/subq] [benchmark names...]"""
+import json
+import os
+import subprocess
+import sys
+
+here = os.path.dirname(os.path.abspath(__file__))
+binary = sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, "..", "build", "subq")
+names = sys.argv[2:]
+
+
+def run(cmd):
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+
+
+ours = run([binary, "bench", "--json", *names])
+theirs = {(r["op"], r["shape"]): r for r in run([sys.executable, os.path.join(here, "torch_anchors.py"), *names])}
+print(f"device: {ours[0]['device']} (subq, Vulkan) / {next(iter(theirs.values()))['device']} (PyTorch, CUDA)\n")
+print("| op | shape | subq ms | PyTorch ms | ratio | subq % of copy | PyTorch % of copy |")
+print("|---|---|---|---|---|---|---|")
+for r in ours:
+    t = theirs.get((r["op"], r["shape"]))
+    if t is None:
+        print(f"| {r['op']} | {r['shape']} | {r['ms']:.4f} | - | - | {100 * r['copy_fraction']:.1f} | - |")
+        continue
+    print(f"| {r['op']} | {r['shape']} | {r['ms']:.4f} | {t['ms']:.4f} | {t['ms'] / r['ms']:.2f} | "
+          f"{100 * r['copy_fraction']:.1f} | {100 * t['copy_fraction']:.1f} |")

@@ -1,0 +1,64 @@
+"""PyTorch anchors for `subq bench`: the same operators and shapes, timed with CUDA events
+(median of 20 after warm-up) on random inputs. Prints one JSON object per line, like
+`subq bench --json`."""
+import json
+import sys
+
+import torch
+import torch.nn.functional as F
+
+
+def median_ms(fn, reps=20, warmup=3):
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(reps):
+        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        start.record()
+        fn()
+        end.record()
+        torch.cuda.synchronize()
+        times.append(start.elapsed_time(end))
+    return sorted(times)[len(times) // 2]
+
+
+def report(op, shape, ms, nbytes, copy_gbps):
+    gbps = nbytes / (ms * 1e-3) / 1e9
+    print(json.dumps({"op": op, "shape": shape, "ms": ms, "gbps": gbps, "copy_gbps": copy_gbps,
+                      "copy_fraction": gbps / copy_gbps if copy_gbps else 0,
+                      "device": torch.cuda.get_device_name()}), flush=True)
+
+
+def copy_anchor():
+    n = (512 << 20) // 4
+    x = torch.rand(n, device="cuda") + 0.05
+    y = torch.empty_like(x)
+    ms = median_ms(lambda: y.copy_(x))
+    gbps = 2 * 4 * n / (ms * 1e-3) / 1e9
+    report("copy", f"{n} floats", ms, 2 * 4 * n, gbps)
+    return gbps
+
+
+def depthwise_conv(copy_gbps):
+    B, C, L = 8, 2304, 8192
+    for channels_last in (False, True):
+        for K in (3, 4, 7):
+            x = torch.rand(B, L, C, device="cuda").transpose(1, 2) if channels_last else \
+                torch.rand(B, C, L, device="cuda")
+            w = torch.rand(C, 1, K, device="cuda")
+            fn = lambda: F.conv1d(x, w, padding=K - 1, groups=C)[..., :L]
+            ms = median_ms(fn)
+            layout = "channels-last" if channels_last else "channels-first"
+            report("depthwise_conv", f"B={B} C={C} L={L} K={K} {layout}", ms, 2 * 4 * B * C * L, copy_gbps)
+
+
+ANCHORS = {"depthwise_conv": depthwise_conv}
+
+if __name__ == "__main__":
+    torch.backends.cudnn.benchmark = True
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
+    names = sys.argv[1:] or list(ANCHORS)
+    copy_gbps = copy_anchor()
+    for name in names:
+        ANCHORS[name](copy_gbps)

@@ -1,0 +1,96 @@
+#version 450
+// Depthwise conv over one spatial axis, specialised on the kernel size K so the taps unroll.
+// TIME_INNER (x's time stride is the smallest, e.g. channels-first): a workgroup stages a tile of
+// one row in shared memory and each invocation computes PER_THREAD outputs WORKGROUP apart
+// (conflict-free shared reads, coalesced writes). Otherwise (channels-last): neighbouring
+// invocations take neighbouring channels and each slides a K-wide window along STEPS outputs.
+layout(local_size_x_id = 0) in;
+layout(constant_id = 1) const uint K = 3u;
+layout(constant_id = 2) const uint TIME_INNER = 1u;
+
+layout(constant_id = 3) const uint PER_THREAD = 4u;
+layout(constant_id = 4) const uint STEPS = 32u;
+
+const uint WORKGROUP = gl_WorkGroupSize.x;
+const uint TILE = WORKGROUP * PER_THREAD;
+
+layout(std430, binding = 0) readonly buffer X { float x[]; };
+layout(std430, binding = 1) readonly buffer W { float w[]; };
+layout(std430, binding = 2) readonly buffer Bias { float bias[]; };
+layout(std430, binding = 3) writeonly buffer Y { float y[]; };
+
+layout(push_constant) uniform Params {
+    uint x_first, w_first, bias_first, y_first;
+    uint batch, channels, len_in, len_out;
+    uint x_stride[3]; // batch, channel, time
+    uint y_stride[3];
+    uint pad;          // left padding
+    uint group_dim;
+    uint channel_base;
+    uint has_bias;
+} p;
+
+shared float tile[TILE + K - 1u];
+
+float taps[K];
+float acc_init;
+
+void load_weights(uint channel) {
+    uint g = (p.channel_base + channel) / p.group_dim;
+    for (uint k = 0u; k < K; k++) taps[k] = w[p.w_first + g * K + k];
+    acc_init = p.has_bias != 0u ? bias[p.bias_first + g] : 0.0;
+}
+
+float x_at(uint row, int t) {
+    return t >= 0 && t < int(p.len_in) ? x[row + uint(t) * p.x_stride[2]] : 0.0;
+}
+
+void time_inner(uint group) {
+    uint tiles = (p.len_out + TILE - 1u) / TILE;
+    uint row_id = group / tiles, t0 = (group % tiles) * TILE;
+    if (row_id >= p.batch * p.channels) return;
+    uint b = row_id / p.channels, c = row_id % p.channels;
+    uint x_row = p.x_first + b * p.x_stride[0] + c * p.x_stride[1];
+    uint y_row = p.y_first + b * p.y_stride[0] + c * p.y_stride[1];
+    for (uint i = gl_LocalInvocationID.x; i < TILE + K - 1u; i += WORKGROUP)
+        tile[i] = x_at(x_row, int(t0 + i) - int(p.pad));
+    load_weights(c);
+    barrier();
+    for (uint q = 0u; q < PER_THREAD; q++) {
+        uint j = q * WORKGROUP + gl_LocalInvocationID.x;
+        if (t0 + j >= p.len_out) break;
+        float acc = acc_init;
+        for (uint k = 0u; k < K; k++) acc += taps[k] * tile[j + k];
+        y[y_row + (t0 + j) * p.y_stride[2]] = acc;
+    }
+}
+
+void channels_inner(uint group) {
+    uint channel_groups = (p.channels + WORKGROUP - 1u) / WORKGROUP;
+    uint chunks = (p.len_out + STEPS - 1u) / STEPS;
+    uint b = group / (channel_groups * chunks);
+    uint rest = group % (channel_groups * chunks);
+    uint t0 = (rest / channel_groups) * STEPS;
+    uint c = (rest % channel_groups) * WORKGROUP + gl_LocalInvocationID.x;
+    if (b >= p.batch || c >= p.channels) return;
+    uint x_row = p.x_first + b * p.x_stride[0] + c * p.x_stride[1];
+    uint y_row = p.y_first + b * p.y_stride[0] + c * p.y_stride[1];
+    load_weights(c);
+    float window[K];
+    int first = int(t0) - int(p.pad);
+    for (uint k = 0u; k + 1u < K; k++) window[k] = x_at(x_row, first + int(k));
+    uint end = min(t0 + STEPS, p.len_out);
+    for (uint t = t0; t < end; t++) {
+        window[K - 1u] = x_at(x_row, int(t) - int(p.pad) + int(K) - 1);
+        float acc = acc_init;
+        for (uint k = 0u; k < K; k++) acc += taps[k] * window[k];
+        y[y_row + t * p.y_stride[2]] = acc;
+        for (uint k = 0u; k + 1u < K; k++) window[k] = window[k + 1u];
+    }
+}
+
+void main() {
+    uint group = gl_WorkGroupID.x + gl_WorkGroupID.y * gl_NumWorkGroups.x;
+    if (TIME_INNER != 0u) time_inner(group);
+    else channels_inner(group);
+}

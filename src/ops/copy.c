@@ -1,0 +1,50 @@
+/* Tensor copy between any strides; dense, aligned copies move 16 bytes per invocation.
+ * Shader: shaders/copy.comp. */
+#include "runtime/args.h"
+#include "subq_shaders.h"
+
+#define WORKGROUP 256
+
+typedef struct copy_push {
+    uint32_t x_first, y_first;
+    uint32_t size[5];
+    uint32_t x_stride[5];
+    uint32_t y_stride[5];
+} copy_push;
+
+static subq_status check_args(const subq_stream *s, const subq_tensor *x, const subq_tensor *y)
+{
+    SUBQ_TRY(subq_arg_stream(s));
+    if (!x) return subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "source: expected a tensor, got NULL");
+    if (x->dtype != SUBQ_F32 && x->dtype != SUBQ_I32)
+        return subq_fail(SUBQ_ERROR_UNSUPPORTED, "source: copies of %s tensors are not supported yet",
+                         subq_dtype_name(x->dtype));
+    SUBQ_TRY(subq_arg_tensor("source", x, s, x->dtype, 1, SUBQ_MAX_RANK));
+    SUBQ_TRY(subq_arg_tensor("destination", y, s, x->dtype, x->rank, x->rank));
+    SUBQ_TRY(subq_arg_shape("destination", y, x->rank, x->shape));
+    SUBQ_TRY(subq_arg_output("destination", y));
+    return subq_arg_disjoint("destination", y, "source", x);
+}
+
+subq_status subq_tensor_copy(subq_stream *stream, const subq_tensor *source, subq_tensor *destination)
+{
+    SUBQ_TRY(check_args(stream, source, destination));
+    copy_push p = {.x_first = subq_tensor_binding(source).first_element,
+                   .y_first = subq_tensor_binding(destination).first_element};
+    int pad = 5 - source->rank;
+    for (int a = 0; a < 5; a++) {
+        bool real = a >= pad;
+        p.size[a] = real ? (uint32_t)source->shape[a - pad] : 1;
+        p.x_stride[a] = real ? (uint32_t)source->strides[a - pad] : 0;
+        p.y_stride[a] = real ? (uint32_t)destination->strides[a - pad] : 0;
+    }
+    uint64_t n = (uint64_t)subq_tensor_numel(source);
+    bool vec4 = subq_tensor_is_dense(source) && subq_tensor_is_dense(destination) && n % 4 == 0 &&
+                p.x_first % 4 == 0 && p.y_first % 4 == 0;
+    subq_kernel kernel = {.shader = &subq_shader_copy, .bindings = 2, .push_bytes = sizeof p,
+                          .spec_count = 2, .spec = {WORKGROUP, vec4}};
+    subq_arg args[2] = {{source, false}, {destination, true}};
+    uint32_t groups[3];
+    SUBQ_TRY(subq_groups_1d(subq_stream_context(stream), vec4 ? n / 4 : n, WORKGROUP, groups));
+    return subq_stream_dispatch(stream, &kernel, args, &p, groups);
+}

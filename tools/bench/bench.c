@@ -1,0 +1,159 @@
+#include "bench.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+
+#define WARMUP 3
+
+static int compare_doubles(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+subq_status bench_time(bench *b, bench_record_fn record, void *user, double *median_ms)
+{
+    double *times = calloc((size_t)b->reps, sizeof *times);
+    if (!times) return SUBQ_ERROR_OUT_OF_MEMORY;
+    subq_status status = SUBQ_OK;
+    for (int i = 0; i < WARMUP + b->reps && status == SUBQ_OK; i++) {
+        status = record(user, b->stream);
+        if (status == SUBQ_OK) status = subq_stream_wait(b->stream);
+        if (status == SUBQ_OK && i >= WARMUP) status = subq_stream_gpu_time_ms(b->stream, &times[i - WARMUP]);
+    }
+    if (status == SUBQ_OK) {
+        qsort(times, (size_t)b->reps, sizeof *times, compare_doubles);
+        *median_ms = times[b->reps / 2];
+    }
+    free(times);
+    return status;
+}
+
+static float random_value(uint64_t *state)
+{
+    *state = *state * 6364136223846793005ull + 1442695040888963407ull;
+    float u = (float)(*state >> 40) / (float)(1 << 24);
+    float magnitude = 0.05f + 0.95f * u;
+    return (*state >> 39) & 1 ? magnitude : -magnitude;
+}
+
+subq_tensor *bench_random_tensor(bench *b, int rank, const int64_t *shape)
+{
+    subq_tensor *t = NULL;
+    if (subq_tensor_create(b->ctx, SUBQ_F32, rank, shape, &t) != SUBQ_OK) {
+        bench_fail("creating a tensor");
+        return NULL;
+    }
+    size_t n = (size_t)subq_tensor_numel(t);
+    float *values = malloc(n * sizeof *values);
+    if (!values) {
+        subq_tensor_destroy(t);
+        bench_fail("host memory");
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++) values[i] = random_value(&b->rng);
+    subq_status status = subq_tensor_upload(t, values, n * sizeof *values);
+    free(values);
+    if (status != SUBQ_OK) {
+        subq_tensor_destroy(t);
+        bench_fail("uploading");
+        return NULL;
+    }
+    return t;
+}
+
+void bench_report(const bench *b, const char *op, const char *shape, double ms, double bytes)
+{
+    double gbps = bytes / (ms * 1e-3) / 1e9;
+    double fraction = b->copy_gbps > 0 ? gbps / b->copy_gbps : 0;
+    if (b->json)
+        printf("{\"op\": \"%s\", \"shape\": \"%s\", \"ms\": %.6f, \"gbps\": %.2f, \"copy_gbps\": %.2f, "
+               "\"copy_fraction\": %.4f, \"device\": \"%s\"}\n",
+               op, shape, ms, gbps, b->copy_gbps, fraction, b->info.name);
+    else
+        printf("%-22s %-34s %10.4f ms %9.1f GB/s %6.1f%% of copy\n", op, shape, ms, gbps, 100 * fraction);
+    fflush(stdout);
+}
+
+int bench_fail(const char *what)
+{
+    fprintf(stderr, "subq bench: %s: %s\n", what, subq_last_error());
+    return 1;
+}
+
+typedef struct copy_args {
+    subq_tensor *x, *y;
+} copy_args;
+
+static subq_status record_copy(void *user, subq_stream *stream)
+{
+    copy_args *a = user;
+    return subq_tensor_copy(stream, a->x, a->y);
+}
+
+/* The anchor: a dense copy of the largest tensor up to 512 MiB that one binding allows. */
+static int measure_copy(bench *b)
+{
+    uint64_t bytes = (uint64_t)512 << 20;
+    if (bytes > b->info.max_storage_buffer_range) bytes = b->info.max_storage_buffer_range & ~(uint64_t)255;
+    int64_t n = (int64_t)(bytes / sizeof(float));
+    copy_args a = {bench_random_tensor(b, 1, &n), NULL};
+    if (!a.x || subq_tensor_create(b->ctx, SUBQ_F32, 1, &n, &a.y) != SUBQ_OK) return bench_fail("copy tensors");
+    double ms = 0;
+    subq_status status = bench_time(b, record_copy, &a, &ms);
+    subq_tensor_destroy(a.x);
+    subq_tensor_destroy(a.y);
+    if (status != SUBQ_OK) return bench_fail("copy");
+    b->copy_gbps = 2.0 * (double)bytes / (ms * 1e-3) / 1e9;
+    char shape[64];
+    snprintf(shape, sizeof shape, "%lld floats", (long long)n);
+    bench_report(b, "copy", shape, ms, 2.0 * (double)bytes);
+    return 0;
+}
+
+static int usage(void)
+{
+    fprintf(stderr, "usage: subq bench [--json] [--reps N] [name...]\nbenchmarks:");
+    for (const bench_entry *e = subq_benches; e->name; e++) fprintf(stderr, " %s", e->name);
+    fprintf(stderr, "\n");
+    return 2;
+}
+
+static bool wanted(const char *name, int count, char **names)
+{
+    for (int i = 0; i < count; i++)
+        if (!strcmp(names[i], name)) return true;
+    return count == 0;
+}
+
+int command_bench(int argc, char **argv)
+{
+    bench b = {.reps = 20, .rng = 0x5eed};
+    char *names[16];
+    int name_count = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--json")) b.json = true;
+        else if (!strcmp(argv[i], "--reps") && i + 1 < argc) b.reps = atoi(argv[++i]);
+        else if (argv[i][0] == '-' || name_count == 16) return usage();
+        else names[name_count++] = argv[i];
+    }
+    for (int i = 0; i < name_count; i++) {
+        bool known = false;
+        for (const bench_entry *e = subq_benches; e->name; e++) known |= !strcmp(e->name, names[i]);
+        if (!known) return usage();
+    }
+    if (b.reps < 1) return usage();
+    if (subq_context_create(NULL, &b.ctx) != SUBQ_OK || subq_stream_create(b.ctx, &b.stream) != SUBQ_OK)
+        return bench_fail("context");
+    subq_context_get_device_info(b.ctx, &b.info);
+    if (!b.json) printf("device: %s; median of %d runs (GPU timestamps)\n", b.info.name, b.reps);
+    int failed = measure_copy(&b);
+    for (const bench_entry *e = subq_benches; e->name && !failed; e++)
+        if (wanted(e->name, name_count, names)) failed = e->run(&b);
+    subq_stream_destroy(b.stream);
+    subq_context_destroy(b.ctx);
+    return failed;
+}
