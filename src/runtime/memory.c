@@ -96,6 +96,8 @@ subq_status subq_memory_init(subq_context *ctx)
     if (ctx->memory.memory_type == UINT32_MAX)
         return subq_fail(SUBQ_ERROR_UNSUPPORTED, "device '%s' offers no memory type for storage buffers",
                          ctx->info.name);
+    uint32_t heap = ctx->memory_properties.memoryTypes[ctx->memory.memory_type].heapIndex;
+    ctx->memory.heap_bytes = ctx->memory_properties.memoryHeaps[heap].size;
     ctx->memory.block_size = BLOCK_BYTES;
     return SUBQ_OK;
 }
@@ -130,6 +132,11 @@ static bool take_from_block(subq_block *block, VkDeviceSize size, subq_allocatio
 subq_status subq_memory_alloc(subq_context *ctx, VkDeviceSize bytes, subq_allocation *out)
 {
     VkDeviceSize size = align_up(bytes ? bytes : 1, ALLOCATION_ALIGNMENT);
+    /* Some drivers (lavapipe among them) would try to back an impossible request on the host. */
+    if (size > ctx->memory.heap_bytes)
+        return subq_fail(SUBQ_ERROR_OUT_OF_MEMORY, "%llu bytes requested; device '%s' has %llu bytes of "
+                                                   "device memory", (unsigned long long)bytes, ctx->info.name,
+                         (unsigned long long)ctx->memory.heap_bytes);
     subq_status status = SUBQ_OK;
     mtx_lock(&ctx->memory.lock);
     bool own_block = size > ctx->memory.block_size / 2;

@@ -25,6 +25,7 @@ typedef struct subq_memory {
     mtx_t lock;
     subq_block *blocks;
     VkDeviceSize block_size;
+    VkDeviceSize heap_bytes;
     uint32_t memory_type;
 } subq_memory;
 
@@ -119,7 +120,8 @@ VkPipelineLayout subq_pipeline_layout(const subq_pipeline *pipeline);
 
 typedef struct subq_storage {
     subq_context *ctx;
-    subq_allocation allocation;
+    subq_allocation allocation; /* may be larger than asked: sizes round up to the alignment */
+    VkDeviceSize bytes;
     atomic_int refs;
 } subq_storage;
 

@@ -55,7 +55,7 @@ static void dense_strides(int rank, const int64_t *shape, int64_t *strides)
 
 static int64_t storage_elements(const subq_tensor *t)
 {
-    return (int64_t)(t->storage->allocation.size / subq_dtype_size(t->dtype));
+    return (int64_t)(t->storage->bytes / subq_dtype_size(t->dtype));
 }
 
 subq_status subq_tensor_create(subq_context *ctx, subq_dtype dtype, int rank, const int64_t *shape,
@@ -78,8 +78,8 @@ subq_status subq_tensor_create(subq_context *ctx, subq_dtype dtype, int rank, co
     t->rank = rank;
     memcpy(t->shape, shape, (size_t)rank * sizeof *shape);
     dense_strides(rank, shape, t->strides);
-    subq_status status = subq_memory_alloc(ctx, (VkDeviceSize)subq_tensor_span(t) * subq_dtype_size(dtype),
-                                           &storage->allocation);
+    storage->bytes = (VkDeviceSize)subq_tensor_span(t) * subq_dtype_size(dtype);
+    subq_status status = subq_memory_alloc(ctx, storage->bytes, &storage->allocation);
     if (status != SUBQ_OK) {
         free(t);
         free(storage);
