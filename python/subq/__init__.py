@@ -1,0 +1,169 @@
+"""subq from Python: devices, tensors to and from NumPy, streams, and the operators.
+
+    import numpy as np, subq
+    ctx = subq.Context()
+    x = ctx.tensor(np.random.rand(2, 8, 100).astype(np.float32))
+    w = ctx.tensor(np.random.rand(8, 3).astype(np.float32))
+    y = subq.depthwise_conv(x, w, padding="causal")      # runs and waits; y.numpy() reads it back
+"""
+import ctypes
+
+import numpy as np
+
+from . import _lib
+from ._lib import lib
+
+__all__ = ["SubqError", "Context", "Tensor", "devices", "depthwise_conv"]
+
+_DTYPES = {np.dtype(np.float32): 0, np.dtype(np.int32): 3}
+_PADDINGS = {"same": 0, "causal": 1, "explicit": 2}
+
+
+class SubqError(RuntimeError):
+    """A failed subq call: .status is the subq_status name, str() the library's message."""
+
+    def __init__(self, status):
+        self.status = lib.subq_status_name(status).decode()
+        super().__init__(f"{self.status}: {lib.subq_last_error().decode()}")
+
+
+def _check(status):
+    if status != 0:
+        raise SubqError(status)
+
+
+def _shape(values):
+    return (ctypes.c_int64 * len(values))(*values)
+
+
+def devices():
+    """Device names, in subq's index order."""
+    count = ctypes.c_uint32()
+    _check(lib.subq_device_count(ctypes.byref(count)))
+    infos = []
+    for i in range(count.value):
+        info = _lib.DeviceInfo()
+        _check(lib.subq_device_get_info(i, ctypes.byref(info)))
+        infos.append(info.name.decode())
+    return infos
+
+
+class Context:
+    """A device and its queue; tensors and streams belong to one context."""
+
+    def __init__(self, device=None, validation=None):
+        options = _lib.ContextOptions()
+        options.device = device.encode() if device else None
+        options.validation = 0 if validation is None else (1 if validation else 2)
+        handle = ctypes.c_void_p()
+        _check(lib.subq_context_create(ctypes.byref(options), ctypes.byref(handle)))
+        self._handle = handle
+        self._stream = Stream(self)
+
+    @property
+    def device_name(self):
+        info = _lib.DeviceInfo()
+        _check(lib.subq_context_get_device_info(self._handle, ctypes.byref(info)))
+        return info.name.decode()
+
+    @property
+    def validation_messages(self):
+        return lib.subq_context_validation_message_count(self._handle)
+
+    def tensor(self, array):
+        """A device tensor holding a copy of a NumPy array (float32 or int32)."""
+        array = np.ascontiguousarray(array)
+        t = self.empty(array.shape, array.dtype)
+        t.upload(array)
+        return t
+
+    def empty(self, shape, dtype=np.float32):
+        dtype = np.dtype(dtype)
+        if dtype not in _DTYPES:
+            raise TypeError(f"dtype {dtype} is not supported (float32, int32)")
+        handle = ctypes.c_void_p()
+        _check(lib.subq_tensor_create(self._handle, _DTYPES[dtype], len(shape), _shape(shape), ctypes.byref(handle)))
+        return Tensor(self, handle, tuple(shape), dtype)
+
+    def close(self):
+        if self._handle:
+            self._stream.close()
+            lib.subq_context_destroy(self._handle)
+            self._handle = None
+
+    def __del__(self):
+        self.close()
+
+
+class Stream:
+    def __init__(self, context):
+        handle = ctypes.c_void_p()
+        _check(lib.subq_stream_create(context._handle, ctypes.byref(handle)))
+        self._handle = handle
+
+    def wait(self):
+        _check(lib.subq_stream_wait(self._handle))
+
+    def close(self):
+        if self._handle:
+            lib.subq_stream_destroy(self._handle)
+            self._handle = None
+
+
+class Tensor:
+    """A tensor (or view) on the device. Views keep their base's storage alive."""
+
+    def __init__(self, context, handle, shape, dtype, base=None):
+        self.context, self._handle, self.shape, self.dtype, self._base = context, handle, shape, dtype, base
+
+    def upload(self, array):
+        array = np.ascontiguousarray(array, dtype=self.dtype)
+        if array.shape != self.shape:
+            raise ValueError(f"array shape {array.shape} != tensor shape {self.shape}")
+        _check(lib.subq_tensor_upload(self._handle, array.ctypes.data, array.nbytes))
+
+    def numpy(self):
+        out = np.empty(self.shape, dtype=self.dtype)
+        _check(lib.subq_tensor_download(self._handle, out.ctypes.data, out.nbytes))
+        return out
+
+    def view(self, shape, strides=None, offset=0):
+        """A view with element strides (None: dense), e.g. a channels-last tensor seen channels-first."""
+        handle = ctypes.c_void_p()
+        _check(lib.subq_tensor_view(self._handle, offset, len(shape), _shape(shape),
+                                    _shape(strides) if strides is not None else None, ctypes.byref(handle)))
+        return Tensor(self.context, handle, tuple(shape), self.dtype, base=self)
+
+    def permute(self, *axes):
+        strides = [int(np.prod(self.shape[i + 1:])) for i in range(len(self.shape))]
+        if self._base is not None:
+            raise ValueError("permute a dense tensor, not a view")
+        return self.view([self.shape[a] for a in axes], [strides[a] for a in axes])
+
+    def __del__(self):
+        if self._handle and self.context._handle:
+            lib.subq_tensor_destroy(self._handle)
+        self._handle = None
+
+
+def _run(context, record):
+    _check(record(context._stream._handle))
+    context._stream.wait()
+
+
+def depthwise_conv(x, weight, bias=None, padding="same", explicit_padding=(0, 0, 0), channels=0,
+                   cp_rank=0, cp_size=0, out=None):
+    """Depthwise conv 1d/2d/3d (subq_depthwise_conv): x [B, C, *S], weight [G, *K], bias [G]."""
+    options = _lib.DepthwiseConvOptions()
+    options.padding = _PADDINGS[padding]
+    for i, p in enumerate(explicit_padding):
+        options.explicit_padding[i] = p
+    options.channels, options.cp_rank, options.cp_size = channels, cp_rank, cp_size
+    if out is None:
+        spatial = [n + (2 * explicit_padding[a] - weight.shape[1 + a] + 1 if padding == "explicit" else 0)
+                   for a, n in enumerate(x.shape[2:])]
+        out = x.context.empty([x.shape[0], x.shape[1], *spatial])
+    _run(x.context, lambda s: lib.subq_depthwise_conv(s, x._handle, weight._handle,
+                                                      bias._handle if bias is not None else None,
+                                                      ctypes.byref(options), out._handle))
+    return out

@@ -1,0 +1,74 @@
+"""ctypes declarations of libsubq's C API (include/subq/*.h)."""
+import ctypes
+import os
+from ctypes import POINTER, c_char_p, c_double, c_int, c_int32, c_int64, c_size_t, c_uint32, c_void_p
+
+MAX_RANK = 5
+
+
+def _find_library():
+    explicit = os.environ.get("SUBQ_LIBRARY")
+    if explicit:
+        return explicit
+    here = os.path.dirname(os.path.abspath(__file__))
+    for candidate in (os.path.join(here, "..", "..", "build", "libsubq.so"), os.path.join(here, "libsubq.so")):
+        if os.path.exists(candidate):
+            return candidate
+    return "libsubq.so"
+
+
+lib = ctypes.CDLL(_find_library())
+
+
+class DeviceInfo(ctypes.Structure):
+    _fields_ = [
+        ("name", ctypes.c_char * 256), ("driver_name", ctypes.c_char * 256), ("driver_info", ctypes.c_char * 256),
+        ("type", c_int), ("vendor_id", c_uint32), ("device_id", c_uint32), ("driver_version", c_uint32),
+        ("api_version", c_uint32), ("device_uuid", ctypes.c_uint8 * 16), ("device_local_bytes", ctypes.c_uint64),
+        ("max_workgroup_size", c_uint32 * 3), ("max_workgroup_invocations", c_uint32),
+        ("max_workgroup_count", c_uint32 * 3), ("max_shared_memory_bytes", c_uint32),
+        ("max_storage_buffer_range", ctypes.c_uint64), ("max_push_constants_bytes", c_uint32),
+        ("min_storage_buffer_offset_alignment", c_uint32), ("subgroup_size", c_uint32),
+        ("timestamp_period_ns", ctypes.c_float), ("has_float16_arithmetic", c_int), ("has_int8_arithmetic", c_int),
+        ("has_16bit_storage", c_int), ("has_8bit_storage", c_int), ("has_external_memory_fd", c_int),
+        ("has_cooperative_matrix", c_int),
+    ]
+
+
+class ContextOptions(ctypes.Structure):
+    _fields_ = [("device", c_char_p), ("validation", c_int), ("pipeline_cache", c_int), ("cache_dir", c_char_p)]
+
+
+class DepthwiseConvOptions(ctypes.Structure):
+    _fields_ = [("padding", c_int), ("explicit_padding", c_int32 * 3), ("channels", c_int64),
+                ("cp_rank", c_int32), ("cp_size", c_int32)]
+
+
+def _declare(name, restype, *argtypes):
+    fn = getattr(lib, name)
+    fn.restype = restype
+    fn.argtypes = list(argtypes)
+
+
+_declare("subq_status_name", c_char_p, c_int)
+_declare("subq_last_error", c_char_p)
+_declare("subq_device_count", c_int, POINTER(c_uint32))
+_declare("subq_device_get_info", c_int, c_uint32, POINTER(DeviceInfo))
+_declare("subq_device_choose", c_int, c_char_p, POINTER(c_uint32))
+_declare("subq_context_create", c_int, POINTER(ContextOptions), POINTER(c_void_p))
+_declare("subq_context_destroy", None, c_void_p)
+_declare("subq_context_get_device_info", c_int, c_void_p, POINTER(DeviceInfo))
+_declare("subq_context_validation_message_count", c_uint32, c_void_p)
+_declare("subq_tensor_create", c_int, c_void_p, c_int, c_int, POINTER(c_int64), POINTER(c_void_p))
+_declare("subq_tensor_view", c_int, c_void_p, c_int64, c_int, POINTER(c_int64), POINTER(c_int64), POINTER(c_void_p))
+_declare("subq_tensor_destroy", None, c_void_p)
+_declare("subq_tensor_upload", c_int, c_void_p, c_void_p, c_size_t)
+_declare("subq_tensor_download", c_int, c_void_p, c_void_p, c_size_t)
+_declare("subq_tensor_copy", c_int, c_void_p, c_void_p, c_void_p)
+_declare("subq_stream_create", c_int, c_void_p, POINTER(c_void_p))
+_declare("subq_stream_destroy", None, c_void_p)
+_declare("subq_stream_submit", c_int, c_void_p)
+_declare("subq_stream_wait", c_int, c_void_p)
+_declare("subq_stream_gpu_time_ms", c_int, c_void_p, POINTER(c_double))
+_declare("subq_depthwise_conv", c_int, c_void_p, c_void_p, c_void_p, c_void_p, POINTER(DepthwiseConvOptions),
+         c_void_p)
