@@ -1,9 +1,12 @@
 #version 450
+#extension GL_EXT_control_flow_attributes : require
 // Depthwise conv over one spatial axis, specialised on the kernel size K so the taps unroll.
 // TIME_INNER (x's time stride is the smallest, e.g. channels-first): a workgroup stages a tile of
 // one row in shared memory and each invocation computes PER_THREAD outputs WORKGROUP apart
 // (conflict-free shared reads, coalesced writes). Otherwise (channels-last): neighbouring
-// invocations take neighbouring channels and each slides a K-wide window along STEPS outputs.
+// invocations take neighbouring channels and each computes STEPS outputs from STEPS + K - 1 loads.
+// Loops over K, PER_THREAD and STEPS unroll fully so the tap and window arrays stay in registers
+// and the loads of one invocation can all be in flight at once.
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const uint K = 3u;
 layout(constant_id = 2) const uint TIME_INNER = 1u;
@@ -37,7 +40,7 @@ float acc_init;
 
 void load_weights(uint channel) {
     uint g = (p.channel_base + channel) / p.group_dim;
-    for (uint k = 0u; k < K; k++) taps[k] = w[p.w_first + g * K + k];
+    [[unroll]] for (uint k = 0u; k < K; k++) taps[k] = w[p.w_first + g * K + k];
     acc_init = p.has_bias != 0u ? bias[p.bias_first + g] : 0.0;
 }
 
@@ -56,11 +59,11 @@ void time_inner(uint group) {
         tile[i] = x_at(x_row, int(t0 + i) - int(p.pad));
     load_weights(c);
     barrier();
-    for (uint q = 0u; q < PER_THREAD; q++) {
+    [[unroll]] for (uint q = 0u; q < PER_THREAD; q++) {
         uint j = q * WORKGROUP + gl_LocalInvocationID.x;
         if (t0 + j >= p.len_out) break;
         float acc = acc_init;
-        for (uint k = 0u; k < K; k++) acc += taps[k] * tile[j + k];
+        [[unroll]] for (uint k = 0u; k < K; k++) acc += taps[k] * tile[j + k];
         y[y_row + (t0 + j) * p.y_stride[2]] = acc;
     }
 }
@@ -76,16 +79,14 @@ void channels_inner(uint group) {
     uint x_row = p.x_first + b * p.x_stride[0] + c * p.x_stride[1];
     uint y_row = p.y_first + b * p.y_stride[0] + c * p.y_stride[1];
     load_weights(c);
-    float window[K];
+    float window[STEPS + K - 1u];
     int first = int(t0) - int(p.pad);
-    for (uint k = 0u; k + 1u < K; k++) window[k] = x_at(x_row, first + int(k));
-    uint end = min(t0 + STEPS, p.len_out);
-    for (uint t = t0; t < end; t++) {
-        window[K - 1u] = x_at(x_row, int(t) - int(p.pad) + int(K) - 1);
+    [[unroll]] for (uint i = 0u; i < STEPS + K - 1u; i++) window[i] = x_at(x_row, first + int(i));
+    [[unroll]] for (uint s = 0u; s < STEPS; s++) {
+        if (t0 + s >= p.len_out) break;
         float acc = acc_init;
-        for (uint k = 0u; k < K; k++) acc += taps[k] * window[k];
-        y[y_row + t * p.y_stride[2]] = acc;
-        for (uint k = 0u; k + 1u < K; k++) window[k] = window[k + 1u];
+        [[unroll]] for (uint k = 0u; k < K; k++) acc += taps[k] * window[s + k];
+        y[y_row + (t0 + s) * p.y_stride[2]] = acc;
     }
 }
 

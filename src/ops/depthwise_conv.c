@@ -7,7 +7,7 @@
 #define WORKGROUP 256
 #define MAX_SPECIALISED_K 64
 #define CONV1D_PER_THREAD 4 /* outputs per invocation, time-major rows */
-#define CONV1D_STEPS 32     /* outputs per invocation, channel-major rows */
+#define CONV1D_STEPS 16     /* outputs per invocation, channel-major rows */
 
 typedef struct depthwise_push {
     uint32_t x_first, w_first, bias_first, y_first;
