@@ -138,8 +138,19 @@ static subq_status create_device(subq_context *ctx)
     SUBQ_VK_TRY(vkCreateDevice(ctx->physical, &info, NULL, &ctx->device));
     volkLoadDeviceTable(&ctx->vk, ctx->device);
     ctx->vk.vkGetDeviceQueue(ctx->device, ctx->queue_family, 0, &ctx->queue);
-    vkGetPhysicalDeviceMemoryProperties(ctx->physical, &ctx->memory_properties);
     return SUBQ_OK;
+}
+
+subq_status subq_context_start_services(subq_context *ctx, const subq_context_options *options)
+{
+    subq_physical_device_info(ctx->physical, &ctx->info);
+    vkGetPhysicalDeviceMemoryProperties(ctx->physical, &ctx->memory_properties);
+    if (!ctx->vk.vkCmdPushDescriptorSetKHR)
+        return subq_fail(SUBQ_ERROR_UNSUPPORTED, "device '%s': VK_KHR_push_descriptor is not enabled; subq "
+                                                 "needs it", ctx->info.name);
+    SUBQ_TRY(subq_memory_init(ctx));
+    SUBQ_TRY(subq_staging_init(ctx));
+    return subq_pipelines_init(ctx, options);
 }
 
 static subq_status context_init(subq_context *ctx, const subq_context_options *options)
@@ -152,9 +163,18 @@ static subq_status context_init(subq_context *ctx, const subq_context_options *o
     SUBQ_TRY(choose_physical_device(ctx, options->device));
     SUBQ_TRY(choose_queue_family(ctx));
     SUBQ_TRY(create_device(ctx));
-    SUBQ_TRY(subq_memory_init(ctx));
-    SUBQ_TRY(subq_staging_init(ctx));
-    SUBQ_TRY(subq_pipelines_init(ctx, options));
+    return subq_context_start_services(ctx, options);
+}
+
+subq_status subq_context_alloc(subq_context **out)
+{
+    subq_context *ctx = calloc(1, sizeof *ctx);
+    if (!ctx) return subq_fail(SUBQ_ERROR_OUT_OF_MEMORY, "out of host memory creating a context");
+    if (mtx_init(&ctx->queue_lock, mtx_plain) != thrd_success) {
+        free(ctx);
+        return subq_fail(SUBQ_ERROR_OUT_OF_MEMORY, "could not create a mutex");
+    }
+    *out = ctx;
     return SUBQ_OK;
 }
 
@@ -163,12 +183,9 @@ subq_status subq_context_create(const subq_context_options *options, subq_contex
     if (!context) return subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "context: expected a non-NULL pointer");
     *context = NULL;
     subq_context_options defaults = {0};
-    subq_context *ctx = calloc(1, sizeof *ctx);
-    if (!ctx) return subq_fail(SUBQ_ERROR_OUT_OF_MEMORY, "out of host memory creating a context");
-    if (mtx_init(&ctx->queue_lock, mtx_plain) != thrd_success) {
-        free(ctx);
-        return subq_fail(SUBQ_ERROR_OUT_OF_MEMORY, "could not create a mutex");
-    }
+    subq_context *ctx;
+    SUBQ_TRY(subq_context_alloc(&ctx));
+    ctx->owns_device = true;
     subq_status status = context_init(ctx, options ? options : &defaults);
     if (status != SUBQ_OK) {
         subq_context_destroy(ctx);
@@ -182,14 +199,15 @@ void subq_context_destroy(subq_context *ctx)
 {
     if (!ctx) return;
     if (ctx->device) {
-        ctx->vk.vkDeviceWaitIdle(ctx->device);
+        /* A host's device may be busy with the host's own work: subq's has all been waited for. */
+        if (ctx->owns_device) ctx->vk.vkDeviceWaitIdle(ctx->device);
         subq_pipelines_release(ctx);
         subq_staging_release(ctx);
         subq_memory_release(ctx);
-        ctx->vk.vkDestroyDevice(ctx->device, NULL);
+        if (ctx->owns_device) ctx->vk.vkDestroyDevice(ctx->device, NULL);
     }
     if (ctx->messenger) ctx->destroy_messenger(ctx->instance, ctx->messenger, NULL);
-    if (ctx->instance) vkDestroyInstance(ctx->instance, NULL);
+    if (ctx->instance && ctx->owns_device) vkDestroyInstance(ctx->instance, NULL);
     mtx_destroy(&ctx->queue_lock);
     free(ctx);
 }
@@ -214,9 +232,11 @@ subq_status subq_queue_submit(subq_context *ctx, VkCommandBuffer cmd, VkFence fe
         .commandBufferCount = 1,
         .pCommandBuffers = &cmd,
     };
-    mtx_lock(&ctx->queue_lock);
+    if (ctx->lock_queue) ctx->lock_queue(ctx->queue_user);
+    else mtx_lock(&ctx->queue_lock);
     VkResult result = ctx->vk.vkQueueSubmit(ctx->queue, 1, &submit, fence);
-    mtx_unlock(&ctx->queue_lock);
+    if (ctx->unlock_queue) ctx->unlock_queue(ctx->queue_user);
+    else mtx_unlock(&ctx->queue_lock);
     return result == VK_SUCCESS ? SUBQ_OK : subq_fail_vk(result, "vkQueueSubmit");
 }
 

@@ -5,19 +5,49 @@
 #include <stdlib.h>
 #include <string.h>
 
-static once_flag vulkan_once = ONCE_FLAG_INIT;
-static VkResult vulkan_load_result;
+/* volk's globals are process-wide: one lock orders their loading. */
+static mtx_t volk_lock;
+static once_flag volk_lock_once = ONCE_FLAG_INIT;
+static void init_volk_lock(void) { mtx_init(&volk_lock, mtx_plain); }
 
-static void load_vulkan(void) { vulkan_load_result = volkInitialize(); }
+/* Initialise volk with the system loader, or with a host's vkGetInstanceProcAddr, once. */
+static VkResult volk_initialize(PFN_vkGetInstanceProcAddr host)
+{
+    call_once(&volk_lock_once, init_volk_lock);
+    mtx_lock(&volk_lock);
+    VkResult result = VK_SUCCESS;
+    if (volkGetInstanceVersion() == 0) {
+        if (host) volkInitializeCustom(host);
+        else result = volkInitialize();
+    }
+    mtx_unlock(&volk_lock);
+    return result;
+}
 
 subq_status subq_vulkan_load(void)
 {
-    call_once(&vulkan_once, load_vulkan);
-    if (vulkan_load_result != VK_SUCCESS)
+    if (volk_initialize(NULL) != VK_SUCCESS)
         return subq_fail(SUBQ_ERROR_NO_DEVICE,
                          "no Vulkan loader found (libvulkan.so.1): install libvulkan1 and a driver "
                          "(mesa-vulkan-drivers gives the lavapipe CPU device)");
     return SUBQ_OK;
+}
+
+subq_status subq_vulkan_load_custom(PFN_vkGetInstanceProcAddr get_instance_proc_addr, VkInstance instance)
+{
+    volk_initialize(get_instance_proc_addr);
+    subq_volk_load_instance(instance);
+    return SUBQ_OK;
+}
+
+/* volk's global pointers, device-level ones included (through the loader's dispatch, valid for
+ * every device): VkFFT calls Vulkan by those global names. subq's own calls use per-device tables. */
+void subq_volk_load_instance(VkInstance instance)
+{
+    call_once(&volk_lock_once, init_volk_lock);
+    mtx_lock(&volk_lock);
+    volkLoadInstance(instance);
+    mtx_unlock(&volk_lock);
 }
 
 bool subq_env_flag(const char *name, bool fallback)
@@ -76,7 +106,7 @@ subq_status subq_instance_create(bool validation, VkInstance *instance)
         .ppEnabledExtensionNames = &debug_ext,
     };
     SUBQ_VK_TRY(vkCreateInstance(&info, NULL, instance));
-    volkLoadInstanceOnly(*instance);
+    subq_volk_load_instance(*instance);
     return SUBQ_OK;
 }
 

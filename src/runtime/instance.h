@@ -8,6 +8,10 @@
 
 /* Load the Vulkan loader through volk (once per process). */
 subq_status subq_vulkan_load(void);
+/* Use a host's vkGetInstanceProcAddr instead (unless volk is loaded already) and load the
+ * instance-level functions of its instance. */
+subq_status subq_vulkan_load_custom(PFN_vkGetInstanceProcAddr get_instance_proc_addr, VkInstance instance);
+void subq_volk_load_instance(VkInstance instance);
 /* A minimal instance for enumeration, or the context's instance with validation when asked. */
 subq_status subq_instance_create(bool validation, VkInstance *instance);
 subq_status subq_physical_devices(VkInstance instance, VkPhysicalDevice **devices, uint32_t *count);

@@ -74,6 +74,10 @@ typedef struct subq_staging {
 } subq_staging;
 
 struct subq_context {
+    bool owns_device; /* false: the host's instance and device (subq_vulkan.h) */
+    void (*lock_queue)(void *user);
+    void (*unlock_queue)(void *user);
+    void *queue_user;
     VkInstance instance;
     VkDebugUtilsMessengerEXT messenger;
     PFN_vkDestroyDebugUtilsMessengerEXT destroy_messenger;
@@ -90,6 +94,12 @@ struct subq_context {
     subq_pipeline_set pipelines;
     atomic_uint validation_messages;
 };
+
+/* Allocate a context with its mutexes; the caller fills in the device, then calls
+ * subq_context_start_services. */
+subq_status subq_context_alloc(subq_context **out);
+/* Memory, staging and pipelines, on ctx->device; fills ctx->info and memory properties. */
+subq_status subq_context_start_services(subq_context *ctx, const subq_context_options *options);
 
 /* Submit one command buffer on the context's queue (serialised: the queue may be shared). */
 subq_status subq_queue_submit(subq_context *ctx, VkCommandBuffer cmd, VkFence fence);
@@ -118,9 +128,13 @@ VkPipelineLayout subq_pipeline_layout(const subq_pipeline *pipeline);
 
 /* ---- tensors ----------------------------------------------------------------------------- */
 
+/* Device memory under tensors: an allocation of subq's, or a range of a host application's buffer
+ * (allocation.block NULL), which subq never frees. */
 typedef struct subq_storage {
     subq_context *ctx;
     subq_allocation allocation; /* may be larger than asked: sizes round up to the alignment */
+    VkBuffer buffer;
+    VkDeviceSize offset;        /* of the storage's first byte in buffer */
     VkDeviceSize bytes;
     atomic_int refs;
 } subq_storage;

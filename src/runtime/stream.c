@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "runtime/runtime.h"
+#include "subq/subq_vulkan.h"
 
 #define MAX_TRACKED 64
 
@@ -15,6 +16,7 @@ typedef struct tracked_range {
 
 struct subq_stream {
     subq_context *ctx;
+    bool external; /* records into a host command buffer (cmd[0]); the host submits */
     VkCommandPool pool;
     VkCommandBuffer cmd[2];
     VkFence fence[2];
@@ -67,6 +69,19 @@ subq_status subq_stream_create(subq_context *ctx, subq_stream **stream)
     return status;
 }
 
+subq_status subq_stream_create_vulkan(subq_context *ctx, VkCommandBuffer command_buffer, subq_stream **stream)
+{
+    if (!ctx) return subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "context: expected a context, got NULL");
+    if (!command_buffer)
+        return subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "command_buffer: expected a VkCommandBuffer, got NULL");
+    if (!stream) return subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "stream: expected a non-NULL pointer");
+    subq_stream *s = calloc(1, sizeof *s);
+    if (!s) return subq_fail(SUBQ_ERROR_OUT_OF_MEMORY, "out of host memory creating a stream");
+    *s = (subq_stream){.ctx = ctx, .external = true, .cmd = {command_buffer}};
+    *stream = s;
+    return SUBQ_OK;
+}
+
 void subq_stream_destroy(subq_stream *s)
 {
     if (!s) return;
@@ -96,8 +111,25 @@ static subq_status finish_one(subq_stream *s, int i)
     return SUBQ_OK;
 }
 
+/* Host work earlier in submission order may have written anything from any stage. */
+static void begin_external(subq_stream *s)
+{
+    VkMemoryBarrier barrier = {.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
+                               .srcAccessMask = VK_ACCESS_MEMORY_WRITE_BIT,
+                               .dstAccessMask = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT |
+                                                VK_ACCESS_TRANSFER_READ_BIT | VK_ACCESS_TRANSFER_WRITE_BIT};
+    s->ctx->vk.vkCmdPipelineBarrier(s->cmd[0], VK_PIPELINE_STAGE_ALL_COMMANDS_BIT,
+                                    VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT, 0, 1,
+                                    &barrier, 0, NULL, 0, NULL);
+    s->recording = true;
+}
+
 static subq_status begin_recording(subq_stream *s)
 {
+    if (s->external) {
+        begin_external(s);
+        return SUBQ_OK;
+    }
     subq_context *ctx = s->ctx;
     int i = s->current;
     SUBQ_TRY(finish_one(s, i));
@@ -116,9 +148,18 @@ static subq_status begin_recording(subq_stream *s)
     return SUBQ_OK;
 }
 
-subq_status subq_stream_submit(subq_stream *s)
+static subq_status refuse_external(const subq_stream *s)
 {
     if (!s) return subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "stream: expected a stream, got NULL");
+    if (s->external)
+        return subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "stream: records into a host command buffer; the host "
+                                                      "submits it and waits for it");
+    return SUBQ_OK;
+}
+
+subq_status subq_stream_submit(subq_stream *s)
+{
+    SUBQ_TRY(refuse_external(s));
     if (!s->recording) return SUBQ_OK;
     subq_context *ctx = s->ctx;
     int i = s->current;
@@ -136,7 +177,7 @@ subq_status subq_stream_submit(subq_stream *s)
 
 subq_status subq_stream_wait(subq_stream *s)
 {
-    if (!s) return subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "stream: expected a stream, got NULL");
+    SUBQ_TRY(refuse_external(s));
     SUBQ_TRY(subq_stream_submit(s));
     SUBQ_TRY(finish_one(s, s->current));     /* the older batch */
     SUBQ_TRY(finish_one(s, s->current ^ 1)); /* the newest batch */
@@ -148,7 +189,7 @@ subq_status subq_stream_wait(subq_stream *s)
 
 subq_status subq_stream_gpu_time_ms(const subq_stream *s, double *milliseconds)
 {
-    if (!s) return subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "stream: expected a stream, got NULL");
+    SUBQ_TRY(refuse_external(s));
     if (!milliseconds) return subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "milliseconds: expected a non-NULL pointer");
     if (!s->queries) return subq_fail(SUBQ_ERROR_UNSUPPORTED, "device '%s' has no compute timestamps",
                                       s->ctx->info.name);

@@ -86,6 +86,8 @@ subq_status subq_tensor_create(subq_context *ctx, subq_dtype dtype, int rank, co
         return status;
     }
     storage->ctx = ctx;
+    storage->buffer = subq_block_buffer(storage->allocation.block);
+    storage->offset = storage->allocation.offset;
     atomic_init(&storage->refs, 1);
     t->storage = storage;
     *tensor = t;
@@ -176,21 +178,19 @@ static subq_status check_copy(const subq_tensor *t, const void *host, size_t byt
 
 static VkDeviceSize byte_offset(const subq_tensor *t)
 {
-    return t->storage->allocation.offset + (VkDeviceSize)t->offset * subq_dtype_size(t->dtype);
+    return t->storage->offset + (VkDeviceSize)t->offset * subq_dtype_size(t->dtype);
 }
 
 subq_status subq_tensor_upload(subq_tensor *t, const void *host, size_t bytes)
 {
     SUBQ_TRY(check_copy(t, host, bytes));
-    return subq_staging_write(t->storage->ctx, subq_block_buffer(t->storage->allocation.block),
-                              byte_offset(t), host, bytes);
+    return subq_staging_write(t->storage->ctx, t->storage->buffer, byte_offset(t), host, bytes);
 }
 
 subq_status subq_tensor_download(const subq_tensor *t, void *host, size_t bytes)
 {
     SUBQ_TRY(check_copy(t, host, bytes));
-    return subq_staging_read(t->storage->ctx, subq_block_buffer(t->storage->allocation.block),
-                             byte_offset(t), host, bytes);
+    return subq_staging_read(t->storage->ctx, t->storage->buffer, byte_offset(t), host, bytes);
 }
 
 subq_binding subq_tensor_binding(const subq_tensor *t)
@@ -201,7 +201,7 @@ subq_binding subq_tensor_binding(const subq_tensor *t)
     VkDeviceSize bound = start - start % alignment;
     size_t size = subq_dtype_size(t->dtype);
     return (subq_binding){
-        .buffer = subq_block_buffer(t->storage->allocation.block),
+        .buffer = t->storage->buffer,
         .offset = bound,
         .range = (start - bound) + (VkDeviceSize)subq_tensor_span(t) * size,
         .first_element = (uint32_t)((start - bound) / size),
@@ -210,7 +210,7 @@ subq_binding subq_tensor_binding(const subq_tensor *t)
 
 bool subq_tensors_overlap(const subq_tensor *a, const subq_tensor *b)
 {
-    if (a->storage->allocation.block != b->storage->allocation.block) return false;
+    if (a->storage->buffer != b->storage->buffer) return false;
     VkDeviceSize a0 = byte_offset(a), b0 = byte_offset(b);
     VkDeviceSize a1 = a0 + (VkDeviceSize)subq_tensor_span(a) * subq_dtype_size(a->dtype);
     VkDeviceSize b1 = b0 + (VkDeviceSize)subq_tensor_span(b) * subq_dtype_size(b->dtype);
