@@ -149,6 +149,13 @@ subq_status subq_stream_wait(subq_stream *stream);
 /* GPU time in milliseconds of the most recent finished submission (timestamps around the batch). */
 subq_status subq_stream_gpu_time_ms(const subq_stream *stream, double *milliseconds);
 
+/* ---- shared by operators ------------------------------------------------------------------ */
+
+typedef enum subq_activation {
+    SUBQ_ACTIVATION_NONE = 0,
+    SUBQ_ACTIVATION_SILU, /* x / (1 + exp(-x)); PyTorch's "silu" and "swish" */
+} subq_activation;
+
 #ifdef __cplusplus
 }
 #endif

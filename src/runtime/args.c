@@ -73,3 +73,11 @@ subq_status subq_arg_output(const char *name, const subq_tensor *t)
                          name, (long long)subq_tensor_numel(t));
     return SUBQ_OK;
 }
+
+subq_status subq_arg_activation(const char *name, subq_activation activation)
+{
+    if (activation == SUBQ_ACTIVATION_NONE || activation == SUBQ_ACTIVATION_SILU) return SUBQ_OK;
+    return subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "%s: %d is not a subq_activation (expected "
+                                                  "SUBQ_ACTIVATION_NONE or SUBQ_ACTIVATION_SILU)",
+                     name, (int)activation);
+}

@@ -16,6 +16,8 @@ subq_status subq_arg_disjoint(const char *out_name, const subq_tensor *out, cons
                               const subq_tensor *in);
 /* An output: every element its own memory (no zero strides), and few enough for 32-bit indexing. */
 subq_status subq_arg_output(const char *name, const subq_tensor *t);
+/* One of the subq_activation values. */
+subq_status subq_arg_activation(const char *name, subq_activation activation);
 /* "[2, 3, 4]" into buf, for messages. */
 const char *subq_format_shape(char *buf, size_t size, int rank, const int64_t *shape);
 
