@@ -2,8 +2,10 @@
 #include "check.h"
 
 void check_depthwise_conv(checker *c);
+void check_causal_conv1d_varlen(checker *c);
 
 const check_entry subq_checks[] = {
     {"depthwise_conv", check_depthwise_conv},
+    {"causal_conv1d_varlen", check_causal_conv1d_varlen},
     {NULL, NULL},
 };
