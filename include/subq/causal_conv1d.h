@@ -1,5 +1,5 @@
-/* The causal conv1d family (SPEC.md section 2): Megatron's packed varlen conv (Dao's
- * causal_conv1d_fn and causal_conv1d_update follow). Included by subq.h.
+/* The causal conv1d family (SPEC.md section 2): Megatron's packed varlen conv and Dao's
+ * causal_conv1d_fn (causal_conv1d_update follows). Included by subq.h.
  *
  * All are depthwise cross-correlations: weight column W-1 multiplies the current token. Weights are
  * (D, W) for any W >= 1; every tensor may be a strided view; sums accumulate in fp32. */
@@ -48,6 +48,27 @@ subq_status subq_causal_conv1d_varlen_carry_states(subq_stream *stream, const su
                                                    const subq_tensor *cu_seqlens, const subq_tensor *prev,
                                                    const subq_causal_conv1d_varlen_options *options,
                                                    subq_tensor *next);
+
+/* ---- Dao's causal_conv1d_fn ------------------------------------------------------------------ */
+
+typedef struct subq_causal_conv1d_options {
+    subq_activation activation; /* NONE (default) or SILU ("silu" and "swish") */
+} subq_causal_conv1d_options;
+
+/* out[b, c, t] = act(bias[c] + sum_j weight[c, j] * xt[t - (W-1) + j]), xt = cat(initial_states, x)
+ * (position -1 is state column W-2; zero without a state).
+ * x (B, D, L), channels-first or a channels-last storage seen through a permuted view;
+ * weight (D, W); bias (D) or NULL;
+ * seq_idx (B, L) i32 or NULL: a tap counts only inside the output's segment (equal seq_idx); a
+ * negative seq_idx[b, t] gives 0. Unlike the original, it combines with initial_states: the state
+ * continues the segment of seq_idx[b, 0] and reaches no other;
+ * initial_states (B, D, W-1) or NULL; out (B, D, L);
+ * final_states (B, D, W-1) or NULL: the last W-1 columns of cat(initial_states, x), left
+ * zero-padded when short, not masked by seq_idx. With W = 1 there are no states: pass NULL. */
+subq_status subq_causal_conv1d(subq_stream *stream, const subq_tensor *x, const subq_tensor *weight,
+                               const subq_tensor *bias, const subq_tensor *seq_idx,
+                               const subq_tensor *initial_states, const subq_causal_conv1d_options *options,
+                               subq_tensor *out, subq_tensor *final_states);
 
 #ifdef __cplusplus
 }

@@ -3,9 +3,11 @@
 
 void check_depthwise_conv(checker *c);
 void check_causal_conv1d_varlen(checker *c);
+void check_causal_conv1d(checker *c);
 
 const check_entry subq_checks[] = {
     {"depthwise_conv", check_depthwise_conv},
     {"causal_conv1d_varlen", check_causal_conv1d_varlen},
+    {"causal_conv1d", check_causal_conv1d},
     {NULL, NULL},
 };
