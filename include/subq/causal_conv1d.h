@@ -1,5 +1,5 @@
 /* The causal conv1d family (SPEC.md section 2): Megatron's packed varlen conv and Dao's
- * causal_conv1d_fn (causal_conv1d_update follows). Included by subq.h.
+ * causal_conv1d_fn / causal_conv1d_update. Included by subq.h.
  *
  * All are depthwise cross-correlations: weight column W-1 multiplies the current token. Weights are
  * (D, W) for any W >= 1; every tensor may be a strided view; sums accumulate in fp32. */
@@ -69,6 +69,26 @@ subq_status subq_causal_conv1d(subq_stream *stream, const subq_tensor *x, const 
                                const subq_tensor *bias, const subq_tensor *seq_idx,
                                const subq_tensor *initial_states, const subq_causal_conv1d_options *options,
                                subq_tensor *out, subq_tensor *final_states);
+
+/* ---- Dao's causal_conv1d_update (decoding) ---------------------------------------------------- */
+
+typedef struct subq_causal_conv1d_update_options {
+    subq_activation activation; /* NONE (default) or SILU */
+} subq_causal_conv1d_update_options;
+
+/* x (B, D) or (B, D, L) new tokens; conv_state (slots, D, S), S >= W-1, read and updated in place;
+ * weight (D, W); bias (D) or NULL; out has x's shape.
+ * cache_seqlens (B) i32 or NULL. NULL: linear buffer, out[t] uses the window cat(state, x) from
+ * column S-(W-1) and the state keeps the last S columns. Given: circular buffer, the window's state
+ * part starts at (cache_seqlens[b] - (W-1)) mod S and x is written from cache_seqlens[b] mod S (with
+ * L > S the last tokens win).
+ * conv_state_indices (B) i32 or NULL (row b uses slot b): a negative index gives zeros and leaves
+ * every slot untouched; so does an index >= slots, which cannot be reported from the GPU. Two rows
+ * naming the same slot race on it, as in the original. */
+subq_status subq_causal_conv1d_update(subq_stream *stream, const subq_tensor *x, subq_tensor *conv_state,
+                                      const subq_tensor *weight, const subq_tensor *bias,
+                                      const subq_tensor *cache_seqlens, const subq_tensor *conv_state_indices,
+                                      const subq_causal_conv1d_update_options *options, subq_tensor *out);
 
 #ifdef __cplusplus
 }
