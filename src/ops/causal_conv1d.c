@@ -97,6 +97,16 @@ static conv_push make_push(const conv_args *a, const subq_causal_conv1d_options 
     return p;
 }
 
+/* Channels innermost: one invocation per TILE outputs of a row. Time innermost: a workgroup per
+ * WORKGROUP * TILE consecutive outputs of the flattened (b, c, t) order. */
+static uint64_t invocations(const subq_tensor *x, uint32_t flags)
+{
+    uint64_t rows = (uint64_t)(x->shape[0] * x->shape[1]), len = (uint64_t)x->shape[2];
+    if (flags & CHANNELS_INNER) return rows * ((len + TILE - 1) / TILE);
+    uint64_t per_group = (uint64_t)WORKGROUP * TILE;
+    return (rows * len + per_group - 1) / per_group * WORKGROUP;
+}
+
 subq_status subq_causal_conv1d(subq_stream *stream, const subq_tensor *x, const subq_tensor *weight,
                                const subq_tensor *bias, const subq_tensor *seq_idx,
                                const subq_tensor *initial_states, const subq_causal_conv1d_options *options,
@@ -113,9 +123,7 @@ subq_status subq_causal_conv1d(subq_stream *stream, const subq_tensor *x, const 
     subq_arg args[7] = {{x, false}, {weight, false}, {bias ? bias : x, false}, {seq_idx ? seq_idx : x, false},
                         {initial_states ? initial_states : x, false}, {out, true},
                         {final_states ? final_states : out, true}};
-    uint64_t tiles = ((uint64_t)x->shape[2] + TILE - 1) / TILE;
     uint32_t groups[3];
-    SUBQ_TRY(subq_groups_1d(subq_stream_context(stream), (uint64_t)(x->shape[0] * x->shape[1]) * tiles,
-                            WORKGROUP, groups));
+    SUBQ_TRY(subq_groups_1d(subq_stream_context(stream), invocations(x, push.flags), WORKGROUP, groups));
     return subq_stream_dispatch(stream, &kernel, args, &push, groups);
 }
