@@ -68,7 +68,7 @@ static void run_direct(checker *c, update_case k)
     check_random(c, w, (size_t)(k.dim * k.width));
     check_random(c, bias, (size_t)k.dim);
     check_random(c, state, (size_t)state_n);
-    for (int64_t b = 0; b < k.batch; b++) cache[b] = (int32_t)check_random_int(c, 0, 3 * k.state_len);
+    for (int64_t b = 0; b < k.batch; b++) cache[b] = (int32_t)check_random_int(c, -3 * k.state_len, 3 * k.state_len);
     random_indices(c, &k, indices, ref_indices);
 
     check_view tx, out, tstate;

@@ -2,6 +2,7 @@
  * request lengths 0, 1, shorter than the state and long, with and without states and bias,
  * cu_seqlens checked by download or host copy or replaced by precomputed arrays with padding
  * tokens, x and out as dense, padded-row and token-minor views. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -208,6 +209,64 @@ static void many_requests(checker *c)
     run_case(c, &k);
 }
 
+/* What the shader promises for indices no caller should pass: a tap at or after seq_start reads x
+ * (0 outside [0, T)), one before it the state column (W-1) - (s - src) when that column exists
+ * and seq_idx is a request, else 0. Never anything outside the tensors. */
+static double garbage_tap(const varlen_case *k, const varlen_data *d, int64_t src, int64_t ch, int64_t r,
+                          int64_t s)
+{
+    if (src >= s) return src >= 0 && src < d->tokens ? d->x[src * k->dim + ch] : 0.0;
+    int64_t col = (k->width - 1) - (s - src);
+    if (r < 0 || r >= k->requests || col < 0) return 0.0;
+    return d->init[(r * k->dim + ch) * (k->width - 1) + col];
+}
+
+static void garbage_precomputed(checker *c)
+{
+    varlen_case k = {.dim = 5, .width = 4, .mode = CU_PRECOMPUTED, .init = 1, .layout = 1, .out_layout = 2,
+                     .requests = 3, .lengths = {6, 0, 9}};
+    char label[] = "varlen garbage precomputed arrays stay in bounds";
+    varlen_data d;
+    make_data(c, &k, &d);
+    for (int64_t t = 0; t < d.tokens; t++) {
+        d.seq_idx[t] = (int32_t)check_random_int(c, -3, k.requests + 3);
+        d.seq_start[t] = (int32_t)check_random_int(c, -5, d.tokens + 5);
+    }
+    double *want = check_alloc((size_t)(d.tokens * k.dim));
+    for (int64_t t = 0; t < d.tokens; t++)
+        for (int64_t ch = 0; ch < k.dim; ch++) {
+            double acc = 0.0;
+            for (int64_t j = 0; j < k.width; j++)
+                acc += d.weight[ch * k.width + j] *
+                       garbage_tap(&k, &d, t - (k.width - 1) + j, ch, d.seq_idx[t], d.seq_start[t]);
+            want[t * k.dim + ch] = acc / (1.0 + exp(-acc));
+        }
+    check_view x = {0}, out = {0}, states = {0};
+    token_layout(&x, k.layout, d.tokens, k.dim);
+    token_layout(&out, k.out_layout, d.tokens, k.dim);
+    state_layout(&states, 1, k.requests, k.dim, k.width - 1);
+    int64_t cu_len = k.requests + 1;
+    subq_tensor *w = check_upload(c, label, 2, (int64_t[]){k.dim, k.width}, d.weight);
+    subq_tensor *cu = check_upload_i32(c, label, 1, &cu_len, d.cu);
+    subq_tensor *seq_idx = check_upload_i32(c, label, 1, &d.tokens, d.seq_idx);
+    subq_tensor *seq_start = check_upload_i32(c, label, 1, &d.tokens, d.seq_start);
+    if (w && cu && seq_idx && seq_start && check_view_upload(c, label, &x, d.x) &&
+        check_view_upload(c, label, &out, NULL) && check_view_upload(c, label, &states, d.init) &&
+        check_ok(c, label, subq_causal_conv1d_varlen(c->stream, x.view, w, NULL, cu, states.view, seq_idx, seq_start,
+                                                     NULL, out.view)) &&
+        check_ok(c, label, subq_stream_wait(c->stream)))
+        check_view_close(c, label, &out, want, 1e-5);
+    check_view_release(&x);
+    check_view_release(&out);
+    check_view_release(&states);
+    subq_tensor_destroy(w);
+    subq_tensor_destroy(cu);
+    subq_tensor_destroy(seq_idx);
+    subq_tensor_destroy(seq_start);
+    free(want);
+    free_data(&d);
+}
+
 /* x and out span the most one binding allows (maxStorageBufferRange), bounded for big GPUs. */
 static void largest(checker *c)
 {
@@ -230,5 +289,6 @@ void check_causal_conv1d_varlen(checker *c)
 {
     grid(c);
     many_requests(c);
+    garbage_precomputed(c);
     largest(c);
 }
