@@ -2,7 +2,8 @@
  * causal_conv1d_fn / causal_conv1d_update. Included by subq.h.
  *
  * All are depthwise cross-correlations: weight column W-1 multiplies the current token. Weights are
- * (D, W) for any W >= 1; every tensor may be a strided view; sums accumulate in fp32. */
+ * (D, W) for any W >= 1; every tensor may be a strided view; sums accumulate in fp32. Outputs
+ * share no memory with inputs, except where a call says it updates in place. */
 #ifndef SUBQ_CAUSAL_CONV1D_H
 #define SUBQ_CAUSAL_CONV1D_H
 
@@ -82,7 +83,7 @@ typedef struct subq_causal_conv1d_update_options {
  * column S-(W-1) and the state keeps the last S columns. Given: circular buffer, the window's state
  * part starts at (cache_seqlens[b] - (W-1)) mod S and x is written from cache_seqlens[b] mod S (with
  * L > S the last tokens win).
- * conv_state_indices (B) i32 or NULL (row b uses slot b): a negative index gives zeros and leaves
+ * conv_state_indices (B) i32 or NULL (row b uses slot b, so slots >= B): a negative index gives zeros and leaves
  * every slot untouched; so does an index >= slots, which cannot be reported from the GPU. Two rows
  * naming the same slot race on it, as in the original. */
 subq_status subq_causal_conv1d_update(subq_stream *stream, const subq_tensor *x, subq_tensor *conv_state,

@@ -13,6 +13,7 @@ typedef struct conv_push {
     uint32_t x_stride[3], y_stride[3], w_stride[2], seq_stride[2], init_stride[3], final_stride[3];
     uint32_t bias_stride;
 } conv_push;
+_Static_assert(sizeof(conv_push) <= 128, "push constants: Vulkan guarantees only 128 bytes");
 
 enum { HAS_BIAS = 1, HAS_SEQ = 2, HAS_INIT = 4, HAS_FINAL = 8, SILU = 16, CHANNELS_INNER = 32 };
 

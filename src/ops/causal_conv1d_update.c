@@ -12,6 +12,7 @@ typedef struct update_push {
     uint32_t x_stride[3], y_stride[3], w_stride[2], state_stride[3];
     uint32_t bias_stride, cache_stride, index_stride;
 } update_push;
+_Static_assert(sizeof(update_push) <= 128, "push constants: Vulkan guarantees only 128 bytes");
 
 enum { HAS_BIAS = 1, CIRCULAR = 2, HAS_INDEX = 4, SILU = 8 };
 

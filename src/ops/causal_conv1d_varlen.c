@@ -14,6 +14,7 @@ typedef struct varlen_push {
     uint32_t x_stride[2], y_stride[2], w_stride[2], init_stride[3];
     uint32_t bias_stride, idx_stride, start_stride;
 } varlen_push;
+_Static_assert(sizeof(varlen_push) <= 128, "push constants: Vulkan guarantees only 128 bytes");
 
 enum { HAS_BIAS = 1, HAS_INIT = 2, PRECOMPUTED = 4 };
 

@@ -14,6 +14,7 @@ typedef struct carry_push {
     uint32_t tokens, dim, requests, width, flags;
     uint32_t x_stride[2], prev_stride[3], next_stride[3];
 } carry_push;
+_Static_assert(sizeof(carry_push) <= 128, "push constants: Vulkan guarantees only 128 bytes");
 
 enum { IN_PLACE = 1 };
 

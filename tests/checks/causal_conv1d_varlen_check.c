@@ -98,21 +98,29 @@ static void state_layout(check_view *v, int layout, int64_t requests, int64_t di
     check_view_layout(v, 3, shape, layout ? cols_outer : NULL, layout, 0);
 }
 
+/* The requests' tokens without the padding after them: carry_states wants cu_seqlens to end at T. */
+static subq_tensor *request_tokens(checker *c, const char *label, const subq_tensor *x, int64_t tokens)
+{
+    subq_tensor *view = NULL;
+    int64_t shape[2] = {tokens, subq_tensor_dim(x, 1)};
+    int64_t strides[2] = {subq_tensor_stride(x, 0), subq_tensor_stride(x, 1)};
+    check_ok(c, label, subq_tensor_view(x, 0, 2, shape, strides, &view));
+    return view;
+}
+
 static void check_carry(checker *c, const char *label, const varlen_case *k, const varlen_data *d,
                         const subq_tensor *x, const subq_tensor *cu)
 {
-    int64_t real = d->tokens - k->padding, count = k->requests * k->dim * k->width;
-    double *want = check_alloc((size_t)count);
+    double *want = check_alloc((size_t)(k->requests * k->dim * k->width));
     ref_causal_conv1d_varlen_carry_states(d->x, d->cu, d->prev, want, k->dim, k->width, k->requests);
     check_view prev = {0}, next = {0};
     state_layout(&prev, k->layout, k->requests, k->dim, k->width);
     state_layout(&next, (k->layout + 1) % 3, k->requests, k->dim, k->width);
-    subq_tensor *x_real = NULL; /* the requests' tokens, without padding: cu_seqlens must end at T */
+    subq_tensor *x_real = request_tokens(c, label, x, d->tokens - k->padding);
     subq_causal_conv1d_varlen_options options = {.host_cu_seqlens = k->mode == CU_HOST ? d->cu : NULL};
     const check_view *result = k->in_place_carry ? &prev : &next;
-    if (check_view_upload(c, label, &prev, d->prev) && (k->in_place_carry || check_view_upload(c, label, &next, NULL)) &&
-        check_ok(c, label, subq_tensor_view(x, 0, 2, (int64_t[]){real, k->dim},
-                                            (int64_t[]){subq_tensor_stride(x, 0), subq_tensor_stride(x, 1)}, &x_real)) &&
+    if (x_real && check_view_upload(c, label, &prev, d->prev) &&
+        (k->in_place_carry || check_view_upload(c, label, &next, NULL)) &&
         check_ok(c, label, subq_causal_conv1d_varlen_carry_states(c->stream, x_real, cu, prev.view, &options,
                                                                   result->view)) &&
         check_ok(c, label, subq_stream_wait(c->stream)))
