@@ -94,6 +94,7 @@ static subq_status check_args(const subq_stream *s, const subq_tensor *x, const 
     if (bias) {
         SUBQ_TRY(subq_arg_tensor("bias", bias, s, SUBQ_F32, 1, 1));
         SUBQ_TRY(subq_arg_shape("bias", bias, 1, &g->groups));
+        SUBQ_TRY(subq_arg_dense("bias", bias));
     }
     SUBQ_TRY(check_padding(x, o, g));
     int64_t y_shape[5] = {x->shape[0], x->shape[1], g->out[0], g->out[1], g->out[2]};

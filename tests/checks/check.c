@@ -126,10 +126,13 @@ void check_close(checker *c, const char *label, const subq_tensor *y, const doub
 {
     float *got = malloc(n * sizeof *got);
     if (!got) exit(2);
-    if (!check_ok(c, label, subq_tensor_download(y, got, n * sizeof *got))) {
-        free(got);
-        return;
-    }
+    if (check_ok(c, label, subq_tensor_download(y, got, n * sizeof *got)))
+        check_close_values(c, label, got, ref, n, tol);
+    free(got);
+}
+
+void check_close_values(checker *c, const char *label, const float *got, const double *ref, size_t n, double tol)
+{
     double scale = 1.0, worst = 0.0;
     size_t worst_at = 0;
     for (size_t i = 0; i < n; i++) scale = fmax(scale, fabs(ref[i]));
@@ -137,7 +140,6 @@ void check_close(checker *c, const char *label, const subq_tensor *y, const doub
         if (!isfinite(got[i])) {
             check_fail(c, label, "element %zu is %f (not written, or not finite); reference %g", i,
                        got[i], ref[i]);
-            free(got);
             return;
         }
         double err = fabs(got[i] - ref[i]);
@@ -153,7 +155,6 @@ void check_close(checker *c, const char *label, const subq_tensor *y, const doub
         c->passed++;
         if (c->verbose) printf("ok   %s (max error %.2g)\n", label, worst);
     }
-    free(got);
 }
 
 void check_error(checker *c, const char *label, subq_status status, subq_status expected,

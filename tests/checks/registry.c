@@ -2,8 +2,16 @@
 #include "check.h"
 
 void check_depthwise_conv(checker *c);
+void check_causal_conv1d_varlen(checker *c);
+void check_causal_conv1d(checker *c);
+void check_causal_conv1d_update(checker *c);
+void check_causal_conv1d_errors(checker *c);
 
 const check_entry subq_checks[] = {
     {"depthwise_conv", check_depthwise_conv},
+    {"causal_conv1d_varlen", check_causal_conv1d_varlen},
+    {"causal_conv1d", check_causal_conv1d},
+    {"causal_conv1d_update", check_causal_conv1d_update},
+    {"causal_conv1d_errors", check_causal_conv1d_errors},
     {NULL, NULL},
 };

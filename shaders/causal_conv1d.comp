@@ -1,0 +1,143 @@
+#version 450
+// Dao's causal_conv1d_fn: x (B, D, L) with any strides, optional seq_idx segments, initial and
+// final states, fused bias and activation. Two mappings keep every load and store coalesced:
+//  - channels innermost in memory (channels-last storage): neighbouring invocations take
+//    neighbouring channels, and each computes TILE consecutive outputs of its row from a register
+//    window of TILE + W - 1 inputs;
+//  - time innermost (channels-first): the (b, c, t) outputs are numbered flat and each workgroup
+//    takes WG * TILE consecutive ones, invocation i every WG-th from i, so that each load and store
+//    instruction covers a contiguous run; the W overlapping taps of neighbours hit in cache.
+layout(local_size_x_id = 0) in;
+layout(constant_id = 1) const uint WIDTH = 4u;
+layout(constant_id = 2) const uint TILE = 8u;
+
+layout(std430, binding = 0) readonly buffer X { float x[]; };
+layout(std430, binding = 1) readonly buffer Wt { float w[]; };
+layout(std430, binding = 2) readonly buffer Bias { float bias[]; };
+layout(std430, binding = 3) readonly buffer Seq { int seq[]; };
+layout(std430, binding = 4) readonly buffer Init { float init[]; };
+layout(std430, binding = 5) writeonly buffer Y { float y[]; };
+layout(std430, binding = 6) writeonly buffer Final { float final_states[]; };
+
+layout(push_constant) uniform Params {
+    uint x_first, w_first, bias_first, seq_first, init_first, y_first, final_first;
+    uint batch, dim, len, flags;
+    uint x_stride[3], y_stride[3], w_stride[2], seq_stride[2], init_stride[3], final_stride[3];
+    uint bias_stride;
+} p;
+
+const uint HAS_BIAS = 1u;
+const uint HAS_SEQ = 2u;
+const uint HAS_INIT = 4u;
+const uint HAS_FINAL = 8u;
+const uint SILU = 16u;
+const uint CHANNELS_INNER = 32u;
+
+float weights[WIDTH];
+float channel_bias;
+
+void load_channel(uint c) {
+    for (uint j = 0u; j < WIDTH; j++) weights[j] = w[p.w_first + c * p.w_stride[0] + j * p.w_stride[1]];
+    channel_bias = (p.flags & HAS_BIAS) != 0u ? bias[p.bias_first + c * p.bias_stride] : 0.0;
+}
+
+// cat(initial_states, x) of row (b, c) at position pos (negative: the state; 0 past the end).
+float row_tap(uint b, uint c, int pos) {
+    if (pos >= int(p.len)) return 0.0;
+    if (pos >= 0) return x[p.x_first + b * p.x_stride[0] + c * p.x_stride[1] + uint(pos) * p.x_stride[2]];
+    if ((p.flags & HAS_INIT) == 0u) return 0.0;
+    uint col = uint(int(WIDTH - 1u) + pos);
+    return init[p.init_first + b * p.init_stride[0] + c * p.init_stride[1] + col * p.init_stride[2]];
+}
+
+// Positions before 0 belong to the segment of position 0: the state continues it.
+int segment(uint b, int pos) {
+    if ((p.flags & HAS_SEQ) == 0u) return 0;
+    uint t = uint(clamp(pos, 0, int(p.len) - 1));
+    return seq[p.seq_first + b * p.seq_stride[0] + t * p.seq_stride[1]];
+}
+
+float activate(float acc) {
+    return (p.flags & SILU) != 0u ? acc / (1.0 + exp(-acc)) : acc;
+}
+
+void write_final_states(uint b, uint c) {
+    for (uint i = 0u; i + 1u < WIDTH; i++) {
+        float v = row_tap(b, c, int(p.len) - int(WIDTH - 1u) + int(i));
+        final_states[p.final_first + b * p.final_stride[0] + c * p.final_stride[1] + i * p.final_stride[2]] = v;
+    }
+}
+
+// The invocation that writes a row's last output also writes its final state.
+void store(uint b, uint c, uint t, float v) {
+    y[p.y_first + b * p.y_stride[0] + c * p.y_stride[1] + t * p.y_stride[2]] = v;
+    if ((p.flags & HAS_FINAL) != 0u && t + 1u == p.len) write_final_states(b, c);
+}
+
+void channels_inner(uint id) {
+    uint tiles = (p.len + TILE - 1u) / TILE;
+    if (id >= p.batch * p.dim * tiles) return;
+    uint c = id % p.dim;
+    uint t0 = (id / p.dim) % tiles * TILE;
+    uint b = id / p.dim / tiles;
+    load_channel(c);
+
+    // xv[k] and sv[k]: value and segment at position t0 - (W-1) + k.
+    float xv[TILE + WIDTH - 1u];
+    int sv[TILE + WIDTH - 1u];
+    for (uint k = 0u; k < TILE + WIDTH - 1u; k++) {
+        int pos = int(t0) - int(WIDTH - 1u) + int(k);
+        xv[k] = row_tap(b, c, pos);
+        sv[k] = segment(b, pos);
+    }
+    for (uint i = 0u; i < TILE; i++) {
+        uint t = t0 + i;
+        if (t >= p.len) break;
+        int own = sv[i + WIDTH - 1u];
+        float acc = channel_bias;
+        for (uint j = 0u; j < WIDTH; j++)
+            if (sv[i + j] == own) acc += weights[j] * xv[i + j];
+        store(b, c, t, own < 0 ? 0.0 : activate(acc));
+    }
+}
+
+float output_at(uint b, uint c, uint t) {
+    int own = segment(b, int(t));
+    if (own < 0) return 0.0;
+    float acc = channel_bias;
+    for (uint j = 0u; j < WIDTH; j++) {
+        int pos = int(t) - int(WIDTH - 1u) + int(j);
+        if (segment(b, pos) == own) acc += weights[j] * row_tap(b, c, pos);
+    }
+    return activate(acc);
+}
+
+void time_inner(uint id) {
+    uint wg = gl_WorkGroupSize.x;
+    uint total = p.batch * p.dim * p.len;
+    uint o = id / wg * wg * TILE + id % wg;
+    if (o >= total) return;
+    uint t = o % p.len;
+    uint c = o / p.len % p.dim;
+    uint b = o / p.len / p.dim;
+    load_channel(c);
+    for (uint k = 0u; k < TILE; k++) {
+        store(b, c, t, output_at(b, c, t));
+        if (k + 1u == TILE || total - o <= wg) break;
+        o += wg;
+        t += wg;
+        if (t >= p.len) { // step into the next rows (several when L < WG)
+            do {
+                t -= p.len;
+                if (++c == p.dim) { c = 0u; b++; }
+            } while (t >= p.len);
+            load_channel(c);
+        }
+    }
+}
+
+void main() {
+    uint id = gl_GlobalInvocationID.x + gl_GlobalInvocationID.y * gl_NumWorkGroups.x * gl_WorkGroupSize.x;
+    if ((p.flags & CHANNELS_INNER) != 0u) channels_inner(id);
+    else time_inner(id);
+}
