@@ -52,7 +52,34 @@ def depthwise_conv(copy_gbps):
             report("depthwise_conv", f"B={B} C={C} L={L} K={K} {layout}", ms, 2 * 4 * B * C * L, copy_gbps)
 
 
-ANCHORS = {"depthwise_conv": depthwise_conv}
+def causal_conv1d(copy_gbps):
+    """The PyTorch formulation users fall back to without causal-conv1d's CUDA kernels: F.conv1d
+    with left padding, bias and SiLU; varlen as one conv over the packed tokens per request."""
+    T, D, W, R = 65536, 4096, 4, 64
+    x = torch.rand(T, D, device="cuda")
+    w = torch.rand(D, 1, W, device="cuda")
+    b = torch.rand(D, device="cuda")
+    init = torch.rand(R, D, W - 1, device="cuda")
+    bounds = [T * r // R for r in range(R + 1)]
+
+    def varlen():
+        xt = x.t()  # (D, T) view of the packed channels-last tokens
+        outs = []
+        for r in range(R):
+            seq = torch.cat([init[r], xt[:, bounds[r]:bounds[r + 1]]], dim=1).unsqueeze(0)
+            outs.append(F.silu(F.conv1d(seq, w, b, groups=D))[0])
+        return torch.cat(outs, dim=1).t().contiguous()
+
+    report("causal_conv1d_varlen", f"T={T} D={D} W={W} R={R}", median_ms(varlen), 2 * 4 * T * D, copy_gbps)
+    B, D, L = 8, 2304, 8192
+    x = torch.rand(B, D, L, device="cuda")
+    w = torch.rand(D, 1, W, device="cuda")
+    b = torch.rand(D, device="cuda")
+    fn = lambda: F.silu(F.conv1d(x, w, b, padding=W - 1, groups=D)[..., :L])
+    report("causal_conv1d", f"B={B} D={D} L={L} W={W} channels-first", median_ms(fn), 2 * 4 * B * D * L, copy_gbps)
+
+
+ANCHORS = {"depthwise_conv": depthwise_conv, "causal_conv1d": causal_conv1d}
 
 if __name__ == "__main__":
     torch.backends.cudnn.benchmark = True
