@@ -99,10 +99,15 @@ function(_subq_vkfft_count out hay_var needle)
 endfunction()
 
 # Replace `old` by `new` in the variable named `var`; `old` must occur exactly `expected` times.
+# Optional 5th argument: how to name `old` in the error message (default: `old` itself).
 function(_subq_vkfft_replace var old new expected)
   _subq_vkfft_count(_n ${var} "${old}")
   if(NOT _n EQUAL expected)
-    _subq_vkfft_fail("expected ${expected} occurrence(s) of\n  ${old}\nfound ${_n}")
+    set(_what "${old}")
+    if(ARGC GREATER 4)
+      set(_what "${ARGV4}")
+    endif()
+    _subq_vkfft_fail("expected ${expected} occurrence(s) of\n  ${_what}\nfound ${_n}")
   endif()
   string(REPLACE "${old}" "${new}" _tmp "${${var}}")
   set(${var} "${_tmp}" PARENT_SCOPE)
@@ -153,7 +158,7 @@ foreach(_subq_vkfft_field "/* .MaxLights = */ 32," "/* .maxDualSourceDrawBuffers
 endforeach()
 _subq_vkfft_replace(_subq_vkfft_src "${_subq_vkfft_block}"
   "const glslang_resource_t default_resource = *glslang_default_resource(); /* subq: glslang 12 layout */"
-  2)
+  2 "the hand-written glslang_resource_t initialiser (both copies identical to the first one)")
 _subq_vkfft_count(_subq_vkfft_n _subq_vkfft_src "glslang_resource_t default_resource = {")
 if(NOT _subq_vkfft_n EQUAL 0)
   _subq_vkfft_fail("a glslang_resource_t initialiser differing from the first one is left")
