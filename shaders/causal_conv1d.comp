@@ -1,4 +1,5 @@
 #version 450
+#extension GL_EXT_control_flow_attributes : require
 // Dao's causal_conv1d_fn: x (B, D, L) with any strides, optional seq_idx segments, initial and
 // final states, fused bias and activation. Two mappings keep every load and store coalesced:
 //  - channels innermost in memory (channels-last storage): neighbouring invocations take
@@ -37,7 +38,7 @@ float weights[WIDTH];
 float channel_bias;
 
 void load_channel(uint c) {
-    for (uint j = 0u; j < WIDTH; j++) weights[j] = w[p.w_first + c * p.w_stride[0] + j * p.w_stride[1]];
+    [[unroll]] for (uint j = 0u; j < WIDTH; j++) weights[j] = w[p.w_first + c * p.w_stride[0] + j * p.w_stride[1]];
     channel_bias = (p.flags & HAS_BIAS) != 0u ? bias[p.bias_first + c * p.bias_stride] : 0.0;
 }
 
@@ -62,7 +63,7 @@ float activate(float acc) {
 }
 
 void write_final_states(uint b, uint c) {
-    for (uint i = 0u; i + 1u < WIDTH; i++) {
+    [[unroll]] for (uint i = 0u; i + 1u < WIDTH; i++) {
         float v = row_tap(b, c, int(p.len) - int(WIDTH - 1u) + int(i));
         final_states[p.final_first + b * p.final_stride[0] + c * p.final_stride[1] + i * p.final_stride[2]] = v;
     }
@@ -85,17 +86,17 @@ void channels_inner(uint id) {
     // xv[k] and sv[k]: value and segment at position t0 - (W-1) + k.
     float xv[TILE + WIDTH - 1u];
     int sv[TILE + WIDTH - 1u];
-    for (uint k = 0u; k < TILE + WIDTH - 1u; k++) {
+    [[unroll]] for (uint k = 0u; k < TILE + WIDTH - 1u; k++) {
         int pos = int(t0) - int(WIDTH - 1u) + int(k);
         xv[k] = row_tap(b, c, pos);
         sv[k] = segment(b, pos);
     }
-    for (uint i = 0u; i < TILE; i++) {
+    [[unroll]] for (uint i = 0u; i < TILE; i++) {
         uint t = t0 + i;
         if (t >= p.len) break;
         int own = sv[i + WIDTH - 1u];
         float acc = channel_bias;
-        for (uint j = 0u; j < WIDTH; j++)
+        [[unroll]] for (uint j = 0u; j < WIDTH; j++)
             if (sv[i + j] == own) acc += weights[j] * xv[i + j];
         store(b, c, t, own < 0 ? 0.0 : activate(acc));
     }
@@ -105,7 +106,7 @@ float output_at(uint b, uint c, uint t) {
     int own = segment(b, int(t));
     if (own < 0) return 0.0;
     float acc = channel_bias;
-    for (uint j = 0u; j < WIDTH; j++) {
+    [[unroll]] for (uint j = 0u; j < WIDTH; j++) {
         int pos = int(t) - int(WIDTH - 1u) + int(j);
         if (segment(b, pos) == own) acc += weights[j] * row_tap(b, c, pos);
     }
@@ -121,7 +122,7 @@ void time_inner(uint id) {
     uint c = o / p.len % p.dim;
     uint b = o / p.len / p.dim;
     load_channel(c);
-    for (uint k = 0u; k < TILE; k++) {
+    [[unroll]] for (uint k = 0u; k < TILE; k++) {
         store(b, c, t, output_at(b, c, t));
         if (k + 1u == TILE || total - o <= wg) break;
         o += wg;

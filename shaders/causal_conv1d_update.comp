@@ -1,4 +1,5 @@
 #version 450
+#extension GL_EXT_control_flow_attributes : require
 // Dao's causal_conv1d_update: L new tokens per row against a conv state of S columns, updated in
 // place. One invocation per (batch row, channel) reads its state row, computes all L outputs,
 // then rewrites the row; no other invocation touches that row (unless two batch rows name the
@@ -50,19 +51,19 @@ void main() {
     int cache = circular ? cache_seqlens[p.cache_first + b * p.cache_stride] : int(S);
 
     float wt[WIDTH];
-    for (uint j = 0u; j < WIDTH; j++) wt[j] = w[p.w_first + c * p.w_stride[0] + j * p.w_stride[1]];
+    [[unroll]] for (uint j = 0u; j < WIDTH; j++) wt[j] = w[p.w_first + c * p.w_stride[0] + j * p.w_stride[1]];
     float bias_c = (p.flags & HAS_BIAS) != 0u ? bias[p.bias_first + c * p.bias_stride] : 0.0;
 
     // win[j]: the W-1 state columns before the first token, then the token itself.
     float win[WIDTH];
-    for (uint j = 0u; j + 1u < WIDTH; j++)
+    [[unroll]] for (uint j = 0u; j + 1u < WIDTH; j++)
         win[j] = state[s_row + floor_mod(cache - int(WIDTH - 1u) + int(j), S) * p.state_stride[2]];
     for (uint t = 0u; t < p.len; t++) {
         win[WIDTH - 1u] = x[x_row + t * p.x_stride[2]];
         float acc = bias_c;
-        for (uint j = 0u; j < WIDTH; j++) acc += wt[j] * win[j];
+        [[unroll]] for (uint j = 0u; j < WIDTH; j++) acc += wt[j] * win[j];
         y[y_row + t * p.y_stride[2]] = (p.flags & SILU) != 0u ? acc / (1.0 + exp(-acc)) : acc;
-        for (uint j = 0u; j + 1u < WIDTH; j++) win[j] = win[j + 1u];
+        [[unroll]] for (uint j = 0u; j + 1u < WIDTH; j++) win[j] = win[j + 1u];
     }
 
     if (circular) {

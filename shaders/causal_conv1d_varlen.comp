@@ -1,4 +1,5 @@
 #version 450
+#extension GL_EXT_control_flow_attributes : require
 // Packed varlen causal conv1d + SiLU (Megatron causal_conv1d_varlen_fn), x (T, D) channels-last.
 // Neighbouring invocations take neighbouring channels, so loads and stores coalesce; each
 // invocation computes TILE consecutive tokens of one channel from a register window of
@@ -55,19 +56,19 @@ void main() {
     uint t0 = (id / p.dim) * TILE;
 
     float wt[WIDTH];
-    for (uint j = 0u; j < WIDTH; j++) wt[j] = w[p.w_first + c * p.w_stride[0] + j * p.w_stride[1]];
+    [[unroll]] for (uint j = 0u; j < WIDTH; j++) wt[j] = w[p.w_first + c * p.w_stride[0] + j * p.w_stride[1]];
     float b = (p.flags & HAS_BIAS) != 0u ? bias[p.bias_first + c * p.bias_stride] : 0.0;
 
     // xv[k] = x at token t0 - (W-1) + k, 0 outside [0, T).
     float xv[TILE + WIDTH - 1u];
-    for (uint k = 0u; k < TILE + WIDTH - 1u; k++) {
+    [[unroll]] for (uint k = 0u; k < TILE + WIDTH - 1u; k++) {
         int src = int(t0) - int(WIDTH - 1u) + int(k);
         xv[k] = src >= 0 && src < int(p.tokens) ? x[p.x_first + uint(src) * p.x_stride[0] + c * p.x_stride[1]] : 0.0;
     }
 
     bool precomputed = (p.flags & PRECOMPUTED) != 0u;
     uint r = precomputed ? 0u : find_request(t0);
-    for (uint i = 0u; i < TILE; i++) {
+    [[unroll]] for (uint i = 0u; i < TILE; i++) {
         uint t = t0 + i;
         if (t >= p.tokens) break;
         int req, start;
@@ -80,7 +81,7 @@ void main() {
             start = cu_at(r);
         }
         float acc = b;
-        for (uint j = 0u; j < WIDTH; j++) {
+        [[unroll]] for (uint j = 0u; j < WIDTH; j++) {
             int src = int(t) - int(WIDTH - 1u) + int(j);
             acc += wt[j] * (src >= start ? xv[i + j] : state_tap(req, start, src, c));
         }
