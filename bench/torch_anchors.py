@@ -1,16 +1,20 @@
 """PyTorch anchors for `subq bench`: the same operators and shapes, timed with CUDA events
-(median of 20 after warm-up) on random inputs. Prints one JSON object per line, like
+(median of 20 after 0.3 s of warm-up) on random inputs. Prints one JSON object per line, like
 `subq bench --json`."""
 import json
 import sys
+import time
 
 import torch
 import torch.nn.functional as F
 
 
-def median_ms(fn, reps=20, warmup=3):
-    for _ in range(warmup):
+def median_ms(fn, reps=20, warmup_seconds=0.3):
+    """Warm up for a while first, as `subq bench` does, so that both run at steady clocks."""
+    start = time.monotonic()
+    while time.monotonic() - start < warmup_seconds:
         fn()
+        torch.cuda.synchronize()
     times = []
     for _ in range(reps):
         start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)

@@ -43,9 +43,11 @@ void load_channel(uint c) {
 }
 
 // cat(initial_states, x) of row (b, c) at position pos (negative: the state; 0 past the end).
+// The x load is unconditional (clamped address) so unrolled loads can all be in flight at once.
 float row_tap(uint b, uint c, int pos) {
+    float v = x[p.x_first + b * p.x_stride[0] + c * p.x_stride[1] + uint(clamp(pos, 0, int(p.len) - 1)) * p.x_stride[2]];
     if (pos >= int(p.len)) return 0.0;
-    if (pos >= 0) return x[p.x_first + b * p.x_stride[0] + c * p.x_stride[1] + uint(pos) * p.x_stride[2]];
+    if (pos >= 0) return v;
     if ((p.flags & HAS_INIT) == 0u) return 0.0;
     uint col = uint(int(WIDTH - 1u) + pos);
     return init[p.init_first + b * p.init_stride[0] + c * p.init_stride[1] + col * p.init_stride[2]];
@@ -122,7 +124,7 @@ void time_inner(uint id) {
     uint c = o / p.len % p.dim;
     uint b = o / p.len / p.dim;
     load_channel(c);
-    [[unroll]] for (uint k = 0u; k < TILE; k++) {
+    for (uint k = 0u; k < TILE; k++) {
         store(b, c, t, output_at(b, c, t));
         if (k + 1u == TILE || total - o <= wg) break;
         o += wg;

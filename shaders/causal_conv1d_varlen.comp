@@ -63,7 +63,9 @@ void main() {
     float xv[TILE + WIDTH - 1u];
     [[unroll]] for (uint k = 0u; k < TILE + WIDTH - 1u; k++) {
         int src = int(t0) - int(WIDTH - 1u) + int(k);
-        xv[k] = src >= 0 && src < int(p.tokens) ? x[p.x_first + uint(src) * p.x_stride[0] + c * p.x_stride[1]] : 0.0;
+        // Unconditional load at a clamped address: the unrolled loads can all be in flight.
+        float v = x[p.x_first + uint(clamp(src, 0, int(p.tokens) - 1)) * p.x_stride[0] + c * p.x_stride[1]];
+        xv[k] = src >= 0 && src < int(p.tokens) ? v : 0.0;
     }
 
     bool precomputed = (p.flags & PRECOMPUTED) != 0u;

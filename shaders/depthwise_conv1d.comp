@@ -44,8 +44,11 @@ void load_weights(uint channel) {
     acc_init = p.has_bias != 0u ? bias[p.bias_first + g] : 0.0;
 }
 
+// The load itself is unconditional (at a clamped, always valid address) so that the loads of an
+// unrolled loop can all be in flight at once; a branch around each would serialise them.
 float x_at(uint row, int t) {
-    return t >= 0 && t < int(p.len_in) ? x[row + uint(t) * p.x_stride[2]] : 0.0;
+    float v = x[row + uint(clamp(t, 0, int(p.len_in) - 1)) * p.x_stride[2]];
+    return t >= 0 && t < int(p.len_in) ? v : 0.0;
 }
 
 void time_inner(uint group) {

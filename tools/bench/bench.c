@@ -3,10 +3,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "commands.h"
 
-#define WARMUP 3
+/* Warm-up: the GPU idles while the host makes random inputs, and after that short synchronised
+ * runs do not bring its clocks back up (seen on the H100: 3x slower timings). Keep it busy for
+ * WARMUP_SECONDS with batches of WARMUP_BATCH back-to-back ops before timing anything. */
+#define WARMUP_SECONDS 0.3
+#define WARMUP_BATCH 8
 
 static int compare_doubles(const void *a, const void *b)
 {
@@ -14,19 +19,37 @@ static int compare_doubles(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-subq_status bench_time(bench *b, bench_record_fn record, void *user, double *median_ms)
+static double wall_seconds(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)now.tv_sec + 1e-9 * (double)now.tv_nsec;
+}
+
+static subq_status warm_up(bench *b, bench_record_fn record, void *user)
+{
+    double start = wall_seconds();
+    subq_status status = SUBQ_OK;
+    while (status == SUBQ_OK && wall_seconds() - start < WARMUP_SECONDS) {
+        for (int i = 0; i < WARMUP_BATCH && status == SUBQ_OK; i++) status = record(user, b->stream);
+        if (status == SUBQ_OK) status = subq_stream_wait(b->stream);
+    }
+    return status;
+}
+
+subq_status bench_time(bench *b, bench_record_fn record, void *user, bench_timing *timing)
 {
     double *times = calloc((size_t)b->reps, sizeof *times);
     if (!times) return SUBQ_ERROR_OUT_OF_MEMORY;
-    subq_status status = SUBQ_OK;
-    for (int i = 0; i < WARMUP + b->reps && status == SUBQ_OK; i++) {
+    subq_status status = warm_up(b, record, user);
+    for (int i = 0; i < b->reps && status == SUBQ_OK; i++) {
         status = record(user, b->stream);
         if (status == SUBQ_OK) status = subq_stream_wait(b->stream);
-        if (status == SUBQ_OK && i >= WARMUP) status = subq_stream_gpu_time_ms(b->stream, &times[i - WARMUP]);
+        if (status == SUBQ_OK) status = subq_stream_gpu_time_ms(b->stream, &times[i]);
     }
     if (status == SUBQ_OK) {
         qsort(times, (size_t)b->reps, sizeof *times, compare_doubles);
-        *median_ms = times[b->reps / 2];
+        *timing = (bench_timing){times[b->reps / 2], times[0], times[b->reps - 1]};
     }
     free(times);
     return status;
@@ -65,16 +88,18 @@ subq_tensor *bench_random_tensor(bench *b, int rank, const int64_t *shape)
     return t;
 }
 
-void bench_report(const bench *b, const char *op, const char *shape, double ms, double bytes)
+void bench_report(const bench *b, const char *op, const char *shape, const bench_timing *t, double bytes)
 {
+    double ms = t->median;
     double gbps = bytes / (ms * 1e-3) / 1e9;
     double fraction = b->copy_gbps > 0 ? gbps / b->copy_gbps : 0;
     if (b->json)
-        printf("{\"op\": \"%s\", \"shape\": \"%s\", \"ms\": %.6f, \"gbps\": %.2f, \"copy_gbps\": %.2f, "
-               "\"copy_fraction\": %.4f, \"device\": \"%s\"}\n",
-               op, shape, ms, gbps, b->copy_gbps, fraction, b->info.name);
+        printf("{\"op\": \"%s\", \"shape\": \"%s\", \"ms\": %.6f, \"min_ms\": %.6f, \"max_ms\": %.6f, "
+               "\"gbps\": %.2f, \"copy_gbps\": %.2f, \"copy_fraction\": %.4f, \"device\": \"%s\"}\n",
+               op, shape, ms, t->min, t->max, gbps, b->copy_gbps, fraction, b->info.name);
     else
-        printf("%-22s %-34s %10.4f ms %9.1f GB/s %6.1f%% of copy\n", op, shape, ms, gbps, 100 * fraction);
+        printf("%-22s %-38s %9.4f ms (min %.4f, max %.4f) %7.1f GB/s %6.1f%% of copy\n", op, shape, ms, t->min,
+               t->max, gbps, 100 * fraction);
     fflush(stdout);
 }
 
@@ -102,15 +127,15 @@ static int measure_copy(bench *b)
     int64_t n = (int64_t)(bytes / sizeof(float));
     copy_args a = {bench_random_tensor(b, 1, &n), NULL};
     if (!a.x || subq_tensor_create(b->ctx, SUBQ_F32, 1, &n, &a.y) != SUBQ_OK) return bench_fail("copy tensors");
-    double ms = 0;
-    subq_status status = bench_time(b, record_copy, &a, &ms);
+    bench_timing t;
+    subq_status status = bench_time(b, record_copy, &a, &t);
     subq_tensor_destroy(a.x);
     subq_tensor_destroy(a.y);
     if (status != SUBQ_OK) return bench_fail("copy");
-    b->copy_gbps = 2.0 * (double)bytes / (ms * 1e-3) / 1e9;
+    b->copy_gbps = 2.0 * (double)bytes / (t.median * 1e-3) / 1e9;
     char shape[64];
     snprintf(shape, sizeof shape, "%lld floats", (long long)n);
-    bench_report(b, "copy", shape, ms, 2.0 * (double)bytes);
+    bench_report(b, "copy", shape, &t, 2.0 * (double)bytes);
     return 0;
 }
 

@@ -20,6 +20,11 @@ typedef struct bench {
 
 typedef subq_status (*bench_record_fn)(void *user, subq_stream *stream);
 
+/* GPU milliseconds of the timed submissions. */
+typedef struct bench_timing {
+    double median, min, max;
+} bench_timing;
+
 typedef struct bench_entry {
     const char *name;
     int (*run)(bench *b);
@@ -27,13 +32,13 @@ typedef struct bench_entry {
 
 extern const bench_entry subq_benches[]; /* NULL-terminated (bench_registry.c) */
 
-/* Median GPU milliseconds of one submission holding what `record` records. */
-subq_status bench_time(bench *b, bench_record_fn record, void *user, double *median_ms);
+/* GPU time of one submission holding what `record` records, over b->reps submissions. */
+subq_status bench_time(bench *b, bench_record_fn record, void *user, bench_timing *timing);
 /* A dense f32 tensor of uniform values in +-[0.05, 1]; NULL on failure (reported). */
 subq_tensor *bench_random_tensor(bench *b, int rank, const int64_t *shape);
 /* One result line: `bytes` is the minimum traffic of the op (each input read once, each output
  * written once), so GB/s over the copy bandwidth says how close to the memory limit it runs. */
-void bench_report(const bench *b, const char *op, const char *shape, double ms, double bytes);
+void bench_report(const bench *b, const char *op, const char *shape, const bench_timing *t, double bytes);
 int bench_fail(const char *what);
 
 #endif
