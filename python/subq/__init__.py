@@ -13,10 +13,12 @@ import numpy as np
 from . import _lib
 from ._lib import lib
 
-__all__ = ["SubqError", "Context", "Tensor", "devices", "depthwise_conv"]
+__all__ = ["SubqError", "Context", "Tensor", "devices", "depthwise_conv", "activation", "gate"]
 
 _DTYPES = {np.dtype(np.float32): 0, np.dtype(np.int32): 3}
 _PADDINGS = {"same": 0, "causal": 1, "explicit": 2}
+_ACTIVATIONS = {None: 0, "none": 0, "identity": 0, "silu": 1, "swish": 1, "sigmoid": 2, "gelu": 3,
+                "gelu_tanh": 4, "softplus": 5}
 
 
 class SubqError(RuntimeError):
@@ -167,3 +169,22 @@ def depthwise_conv(x, weight, bias=None, padding="same", explicit_padding=(0, 0,
                                                       bias._handle if bias is not None else None,
                                                       ctypes.byref(options), out._handle))
     return out
+
+
+def _handle(tensor):
+    return tensor._handle if tensor is not None else None
+
+
+def activation(x, name, out=None):
+    """y = act(x) (subq_activation_apply); name: silu, sigmoid, gelu, gelu_tanh, softplus or none."""
+    out = out if out is not None else x.context.empty(x.shape)
+    _run(x.context, lambda s: lib.subq_activation_apply(s, x._handle, _ACTIVATIONS[name], out._handle))
+    return out
+
+
+def gate(a, b, name, out=None):
+    """y = a * act(b) (subq_gate); out may be a or b itself."""
+    out = out if out is not None else a.context.empty(a.shape)
+    _run(a.context, lambda s: lib.subq_gate(s, a._handle, b._handle, _ACTIVATIONS[name], out._handle))
+    return out
+

@@ -72,3 +72,5 @@ _declare("subq_stream_wait", c_int, c_void_p)
 _declare("subq_stream_gpu_time_ms", c_int, c_void_p, POINTER(c_double))
 _declare("subq_depthwise_conv", c_int, c_void_p, c_void_p, c_void_p, c_void_p, POINTER(DepthwiseConvOptions),
          c_void_p)
+_declare("subq_activation_apply", c_int, c_void_p, c_void_p, c_int, c_void_p)
+_declare("subq_gate", c_int, c_void_p, c_void_p, c_void_p, c_int, c_void_p)

@@ -50,6 +50,9 @@ subq_tensor *check_poisoned(checker *c, const char *label, int rank, const int64
  * max|y - ref| <= tol * max(1, max|ref|). Records one pass or fail. */
 void check_close(checker *c, const char *label, const subq_tensor *y, const double *ref, size_t n,
                  double tol);
+/* check_close on values already on the host. */
+void check_close_values(checker *c, const char *label, const float *got, const double *ref, size_t n,
+                        double tol);
 /* Record a failure when status is not SUBQ_OK; returns whether it was OK. */
 bool check_ok(checker *c, const char *label, subq_status status);
 /* Expect a call to fail with this status and a message mentioning `mentions`. */

@@ -2,8 +2,10 @@
 #include "check.h"
 
 void check_depthwise_conv(checker *c);
+void check_gate(checker *c);
 
 const check_entry subq_checks[] = {
     {"depthwise_conv", check_depthwise_conv},
+    {"gate", check_gate},
     {NULL, NULL},
 };
