@@ -3,9 +3,11 @@
 
 void check_depthwise_conv(checker *c);
 void check_gate(checker *c);
+void check_norm(checker *c);
 
 const check_entry subq_checks[] = {
     {"depthwise_conv", check_depthwise_conv},
     {"gate", check_gate},
+    {"norm", check_norm},
     {NULL, NULL},
 };

@@ -23,3 +23,36 @@ void ref_gate(const double *a, const double *b, ref_nn_activation activation, do
         y[i] = a ? a[i] * g : g;
     }
 }
+
+/* (shift, scale) so that the normalised value is (x - shift) * scale, over one strided row. */
+static void row_normaliser(const double *x, int64_t channels, int64_t stride, ref_norm_kind kind, double eps,
+                           double *shift, double *scale)
+{
+    double sum = 0.0, sum_sq = 0.0;
+    for (int64_t c = 0; c < channels; c++) sum += x[c * stride];
+    double mean = sum / (double)channels;
+    double center = kind == REF_NORM_LAYER ? mean : 0.0;
+    for (int64_t c = 0; c < channels; c++) {
+        double d = x[c * stride] - center;
+        sum_sq += d * d;
+    }
+    *shift = center;
+    *scale = kind == REF_NORM_L2 ? 1.0 / fmax(sqrt(sum_sq), eps) : 1.0 / sqrt(sum_sq / (double)channels + eps);
+}
+
+void ref_norm(const double *x, const double *gamma, const double *beta, ref_norm_kind kind, double eps,
+              double *y, int64_t outer, int64_t channels, int64_t inner)
+{
+    for (int64_t o = 0; o < outer; o++)
+        for (int64_t i = 0; i < inner; i++) {
+            int64_t base = o * channels * inner + i;
+            double shift, scale;
+            row_normaliser(x + base, channels, inner, kind, eps, &shift, &scale);
+            for (int64_t c = 0; c < channels; c++) {
+                double v = (x[base + c * inner] - shift) * scale;
+                if (gamma) v *= gamma[c];
+                if (beta) v += beta[c];
+                y[base + c * inner] = v;
+            }
+        }
+}

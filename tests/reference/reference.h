@@ -164,4 +164,16 @@ double ref_activate(double x, ref_nn_activation activation);
 /* y = a * act(b) over n elements; a NULL: y = act(b). y may alias a or b. */
 void ref_gate(const double *a, const double *b, ref_nn_activation activation, double *y, int64_t n);
 
+typedef enum ref_norm_kind {
+    REF_NORM_RMS = 0, /* x / sqrt(mean(x^2) + eps) */
+    REF_NORM_LAYER,   /* (x - mean) / sqrt(var + eps), biased variance */
+    REF_NORM_L2,      /* x / max(||x||, eps) */
+} ref_norm_kind;
+
+/* Norm over the channel axis of x viewed as [outer, channels, inner] (channels-last: inner = 1;
+ * channels-first [B, C, *S]: outer = B, inner = prod(S)), then * gamma[c] + beta[c] (each NULL
+ * when absent). eps is used as given. x, y [outer, channels, inner]; y may alias x. */
+void ref_norm(const double *x, const double *gamma, const double *beta, ref_norm_kind kind, double eps,
+              double *y, int64_t outer, int64_t channels, int64_t inner);
+
 #endif
