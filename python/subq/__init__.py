@@ -13,7 +13,8 @@ import numpy as np
 from . import _lib
 from ._lib import lib
 
-__all__ = ["SubqError", "Context", "Tensor", "devices", "depthwise_conv", "activation", "gate", "norm", "gated_norm"]
+__all__ = ["SubqError", "Context", "Tensor", "devices", "depthwise_conv", "activation", "gate", "norm", "gated_norm",
+           "linear"]
 
 _DTYPES = {np.dtype(np.float32): 0, np.dtype(np.int32): 3}
 _PADDINGS = {"same": 0, "causal": 1, "explicit": 2}
@@ -216,3 +217,9 @@ def gated_norm(a, b, name, kind="rms", gamma=None, beta=None, layout="channels_l
                                                   _handle(beta), ctypes.byref(options), out._handle))
     return out
 
+
+def linear(x, weight, bias=None, out=None):
+    """y = x W^T + b (subq_linear): x [..., K], weight [N, K], bias [N]."""
+    out = out if out is not None else x.context.empty([*x.shape[:-1], weight.shape[0]])
+    _run(x.context, lambda s: lib.subq_linear(s, x._handle, weight._handle, _handle(bias), out._handle))
+    return out

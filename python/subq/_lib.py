@@ -81,3 +81,4 @@ _declare("subq_gate", c_int, c_void_p, c_void_p, c_void_p, c_int, c_void_p)
 _declare("subq_norm", c_int, c_void_p, c_void_p, c_void_p, c_void_p, POINTER(NormOptions), c_void_p)
 _declare("subq_gated_norm", c_int, c_void_p, c_void_p, c_void_p, c_int, c_void_p, c_void_p, POINTER(NormOptions),
          c_void_p)
+_declare("subq_linear", c_int, c_void_p, c_void_p, c_void_p, c_void_p, c_void_p)

@@ -56,3 +56,14 @@ void ref_norm(const double *x, const double *gamma, const double *beta, ref_norm
             }
         }
 }
+
+void ref_linear(const double *x, const double *weight, const double *bias, double *y, int64_t m, int64_t n,
+                int64_t k)
+{
+    for (int64_t r = 0; r < m; r++)
+        for (int64_t j = 0; j < n; j++) {
+            double acc = bias ? bias[j] : 0.0;
+            for (int64_t i = 0; i < k; i++) acc += x[r * k + i] * weight[j * k + i];
+            y[r * n + j] = acc;
+        }
+}

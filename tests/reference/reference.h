@@ -176,4 +176,8 @@ typedef enum ref_norm_kind {
 void ref_norm(const double *x, const double *gamma, const double *beta, ref_norm_kind kind, double eps,
               double *y, int64_t outer, int64_t channels, int64_t inner);
 
+/* y [M, N] = x [M, K] W^T + bias, W [N, K], bias [N] or NULL. */
+void ref_linear(const double *x, const double *weight, const double *bias, double *y, int64_t m, int64_t n,
+                int64_t k);
+
 #endif
