@@ -8,6 +8,8 @@
 #include "subq_shaders.h"
 
 #define COLUMNS_WORKGROUP 256
+#define COLUMNS_MAX_CHANNELS 16384 /* longer rows go to a workgroup each: lavapipe ends a shader's
+                                      loops after 65535 iterations in all */
 #define ROWS_MAX_WORKGROUP 256
 #define ROWS_MIN_PER_INVOCATION 4 /* values per invocation before a row gets more invocations */
 #define ROWS_MAX_VALS 32          /* registers per invocation for a row kept on chip */
@@ -144,8 +146,8 @@ static bool has_subgroup_arithmetic(const subq_context *ctx)
            (subgroup.supportedOperations & VK_SUBGROUP_FEATURE_ARITHMETIC_BIT);
 }
 
-/* Rows walk channels across a workgroup when the channel axis is a's densest; else one invocation
- * per row walks them, neighbours on neighbouring rows. */
+/* Rows walk channels across a workgroup when the channel axis is a's densest (or the rows are very
+ * long); else one invocation per row walks them, neighbours on neighbouring rows. */
 static bool channels_densest(const subq_tensor *a, int axis)
 {
     for (int i = 0; i < a->rank; i++)
@@ -164,7 +166,7 @@ static subq_status record(subq_stream *stream, const subq_tensor *a, const subq_
     subq_axes_collapse(&rows);
     subq_axes_pad(&rows, 4);
     norm_push p = make_push(a, b, activation, gamma, beta, o, y, axis, &rows);
-    bool columns = !channels_densest(a, axis);
+    bool columns = !channels_densest(a, axis) && p.channels <= COLUMNS_MAX_CHANNELS;
     uint32_t workgroup = COLUMNS_WORKGROUP, vals = 0;
     if (!columns) rows_config(ctx, p.channels, &workgroup, &vals);
     subq_kernel kernel = {.shader = has_subgroup_arithmetic(ctx) ? &subq_shader_norm_subgroup : &subq_shader_norm,

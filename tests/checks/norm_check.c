@@ -150,6 +150,9 @@ static void grid_channels_first(checker *c)
     run_case(c, (norm_case){.rank = 3, .shape = {2, 9, 40}, .kind = SUBQ_NORM_LAYER, .a = TRANSPOSED,
                             .y = DENSE, .gamma = true, .beta = true});
     run_case(c, (norm_case){.rank = 2, .shape = {3, 700}, .kind = SUBQ_NORM_LAYER, .center = -100.0});
+    /* channels-first rows too long for one invocation: a workgroup per row over a strided axis */
+    run_case(c, (norm_case){.rank = 3, .shape = {1, 40009, 2}, .kind = SUBQ_NORM_LAYER, .layout = SUBQ_CHANNELS_FIRST,
+                            .gamma = true});
     /* statistics over values far from zero: the shifted sums must not cancel */
     run_case(c, (norm_case){.rank = 3, .shape = {2, 300, 9}, .kind = SUBQ_NORM_LAYER, .layout = SUBQ_CHANNELS_FIRST,
                             .eps = 1e-3f, .center = 100.0});
