@@ -74,7 +74,7 @@ static bool same_view(const subq_tensor *a, const subq_tensor *b)
 subq_status subq_arg_disjoint_or_same(const char *out_name, const subq_tensor *out, const char *in_name,
                                       const subq_tensor *in)
 {
-    if (!in || same_view(out, in) || !subq_tensors_overlap(out, in)) return SUBQ_OK;
+    if (!in || same_view(out, in) || !subq_tensors_share_elements(out, in)) return SUBQ_OK;
     return subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "%s: overlaps %s without being the same view; expected "
                                                   "either %s itself (in place) or separate memory",
                      out_name, in_name, in_name);

@@ -135,6 +135,35 @@ static void broadcast_gate(checker *c)
     free(ref);
 }
 
+/* Hyena's z = q * sigmoid(k) in place into q, with q, k, v the column blocks of one [M, 3C]
+ * projection: interleaved views that share no element. k and v must come out untouched. */
+static void qkv_in_place(checker *c)
+{
+    const char *label = "gate sigmoid in place on q, k column blocks of [M, 3C]";
+    const int64_t m = 19, channels = 24, n = m * 3 * channels;
+    double *qkv = random_values(c, n, 3.0), *want = check_alloc((size_t)n);
+    for (int64_t i = 0; i < n; i++) {
+        int64_t col = i % (3 * channels);
+        want[i] = col < channels ? qkv[i] * ref_activate(qkv[i + channels], REF_NN_SIGMOID) : qkv[i];
+    }
+    subq_tensor *storage = check_upload(c, label, 1, &n, qkv), *q = NULL, *k = NULL;
+    int64_t shape[2] = {m, channels}, strides[2] = {3 * channels, 1};
+    float *got = malloc((size_t)n * sizeof *got);
+    if (!got) exit(2);
+    if (storage && check_ok(c, label, subq_tensor_view(storage, 0, 2, shape, strides, &q)) &&
+        check_ok(c, label, subq_tensor_view(storage, channels, 2, shape, strides, &k)) &&
+        check_ok(c, label, subq_gate(c->stream, q, k, SUBQ_ACTIVATION_SIGMOID, q)) &&
+        check_ok(c, label, subq_stream_wait(c->stream)) &&
+        check_ok(c, label, subq_tensor_download(storage, got, (size_t)n * sizeof *got)))
+        check_close_values(c, label, got, want, (size_t)n, 1e-6);
+    subq_tensor_destroy(q);
+    subq_tensor_destroy(k);
+    subq_tensor_destroy(storage);
+    free(got);
+    free(qkv);
+    free(want);
+}
+
 /* Each tensor as large as one binding allows (bounded on big GPUs). */
 static void grid_largest(checker *c)
 {
@@ -148,7 +177,7 @@ static void grid_largest(checker *c)
 }
 
 typedef struct error_fixture {
-    subq_tensor *a, *b, *y, *b_wrong, *ai, *y_shifted, *y_broadcast;
+    subq_tensor *a, *b, *y, *b_wrong, *ai, *y_shifted, *y_broadcast, *y_strided;
 } error_fixture;
 
 static void expect(checker *c, const char *label, subq_status status, const char *mentions)
@@ -169,6 +198,7 @@ static void errors_gate(checker *c, const error_fixture *f)
     expect(c, "a dtype", subq_gate(s, f->ai, f->b, silu, f->y), "a: expected dtype f32");
     expect(c, "bad activation", subq_gate(s, f->a, f->b, (subq_activation)99, f->y), "activation: 99");
     expect(c, "y overlaps a", subq_gate(s, f->a, f->b, silu, f->y_shifted), "y: overlaps a");
+    expect(c, "y strided through a", subq_gate(s, f->a, f->b, silu, f->y_strided), "y: overlaps a");
     expect(c, "y broadcast", subq_gate(s, f->a, f->b, silu, f->y_broadcast), "y: axis 0 has stride 0");
 }
 
@@ -204,19 +234,21 @@ static subq_tensor *view(checker *c, subq_tensor *base, int64_t offset, const in
     return t;
 }
 
-/* a and y_shifted are views of one storage, one element apart: a partial overlap. */
+/* a, y_shifted (one element on) and y_strided (rows 7 apart from element 3: it meets a at
+ * element 10) are views of one storage that share some elements with a. */
 static void check_errors(checker *c)
 {
     subq_tensor *storage = make(c, SUBQ_F32, 1, (int64_t[]){32});
     error_fixture f = {.a = view(c, storage, 0, NULL), .y_shifted = view(c, storage, 1, NULL),
                        .y_broadcast = view(c, storage, 0, (int64_t[]){0, 1}),
+                       .y_strided = view(c, storage, 3, (int64_t[]){7, 1}),
                        .b = make(c, SUBQ_F32, 2, (int64_t[]){4, 6}), .y = make(c, SUBQ_F32, 2, (int64_t[]){4, 6}),
                        .b_wrong = make(c, SUBQ_F32, 2, (int64_t[]){6, 4}), .ai = make(c, SUBQ_I32, 2, (int64_t[]){4, 6})};
-    if (f.a && f.b && f.y && f.b_wrong && f.ai && f.y_shifted && f.y_broadcast) {
+    if (f.a && f.b && f.y && f.b_wrong && f.ai && f.y_shifted && f.y_broadcast && f.y_strided) {
         errors_gate(c, &f);
         errors_activation(c, &f);
     }
-    subq_tensor *all[] = {f.a, f.b, f.y, f.b_wrong, f.ai, f.y_shifted, f.y_broadcast, storage};
+    subq_tensor *all[] = {f.a, f.b, f.y, f.b_wrong, f.ai, f.y_shifted, f.y_broadcast, f.y_strided, storage};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++) subq_tensor_destroy(all[i]);
 }
 
@@ -226,6 +258,7 @@ void check_gate(checker *c)
     grid_layouts(c);
     grid_in_place(c);
     broadcast_gate(c);
+    qkv_in_place(c);
     grid_largest(c);
     check_errors(c);
 }
