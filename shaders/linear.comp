@@ -22,7 +22,7 @@
 // A cooperative-matrix (fp16) variant keeps this skeleton: only the per-k inner product changes.
 #extension GL_EXT_control_flow_attributes : require
 
-layout(local_size_x_id = 0) in; // (BM / TM) * (BN / TN)
+layout(local_size_x_id = 0) in; // (BM / TM) * (BN / TN); BN / TN a multiple of 8, BM / TM of 4
 layout(constant_id = 1) const uint BM = 128u;
 layout(constant_id = 2) const uint BN = 128u;
 layout(constant_id = 3) const uint BK = 16u;
@@ -168,7 +168,11 @@ void main() {
     if (tile >= tiles_n * ((p.M + BM - 1u) / BM)) return; // whole workgroups only
     uint m0 = (tile / tiles_n) * BM, n0 = (tile % tiles_n) * BN;
     uint tid = gl_LocalInvocationID.x;
-    uint tx = tid % RN, ty = tid / RN;
+    // Each 32 consecutive invocations (a warp on NVIDIA) take a 4 x 8 patch of the RM x RN grid:
+    // per k they read 4 vectors of the x tile and 8 of the W tile, one shared-memory wavefront
+    // each, where a row of 32 would need 1 + 2.
+    uint lane = tid % 32u, warp = tid / 32u, warps_n = RN / 8u;
+    uint tx = (warp % warps_n) * 8u + lane % 8u, ty = (warp / warps_n) * 4u + lane / 8u;
 
     [[unroll]] for (uint i = 0u; i < LA; i++) {
         uint m = m0 + (tid + i * WG) / K_LOADERS;
