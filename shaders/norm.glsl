@@ -4,8 +4,8 @@
 // RMS, layer or L2 norm over the channel axis of every row, where a row is one index of all other
 // axes (up to 4, padded with leading size-1 axes), optionally fused with a gate a * act(b) before
 // or after the norm. Two ways to walk a row:
-//  - COLUMNS = 0 (channel stride 1, channels-last): one workgroup per row, invocations on
-//    neighbouring channels. With VALS > 0 each invocation keeps its VALS values in registers, so x
+//  - COLUMNS = 0 (channels the densest axis, as channels-last; or very long rows): one workgroup
+//    per row, invocations on neighbouring channels. With VALS > 0 each invocation keeps its VALS values in registers, so x
 //    is read once; VALS = 0 (rows longer than registers hold) reads the row again per pass.
 //  - COLUMNS = 1 (channels-first): one invocation per row, neighbouring invocations on neighbouring
 //    rows (spatial positions), so every read of a channel is coalesced; stats in one pass.
