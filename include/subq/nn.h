@@ -2,9 +2,9 @@
  * norms over the channel axis, and linear projections. Included by subq.h.
  *
  * All tensors are f32. "Any strides" means any view subq_tensor_view can make (permuted, sliced,
- * broadcast inputs with stride 0). An output may be the very same view as an input of the same
- * shape where a function says so (in place); any other overlap between an output and an input is
- * refused. */
+ * broadcast inputs with stride 0). Where a function says "in place", its output may be the very
+ * same view as that input, or interleaved with it without sharing an element (q written while k
+ * is read, both column blocks of one [M, 3C] projection); any other overlap is refused. */
 #ifndef SUBQ_NN_H
 #define SUBQ_NN_H
 
