@@ -19,12 +19,17 @@ def run(cmd):
 ours = run([binary, "bench", "--json", *names])
 theirs = {(r["op"], r["shape"]): r for r in run([sys.executable, os.path.join(here, "torch_anchors.py"), *names])}
 print(f"device: {ours[0]['device']} (subq, Vulkan) / {next(iter(theirs.values()))['device']} (PyTorch, CUDA)\n")
-print("| op | shape | subq ms | PyTorch ms | ratio | subq % of copy | PyTorch % of copy |")
-print("|---|---|---|---|---|---|---|")
+def tflops(result):
+    return f"{result['tflops']:.1f}" if result and "tflops" in result else "-"
+
+
+print("| op | shape | subq ms | PyTorch ms | ratio | subq % of copy | PyTorch % of copy | subq TFLOP/s | PyTorch TFLOP/s |")
+print("|---|---|---|---|---|---|---|---|---|")
 for r in ours:
     t = theirs.get((r["op"], r["shape"]))
     if t is None:
-        print(f"| {r['op']} | {r['shape']} | {r['ms']:.4f} | - | - | {100 * r['copy_fraction']:.1f} | - |")
+        print(f"| {r['op']} | {r['shape']} | {r['ms']:.4f} | - | - | {100 * r['copy_fraction']:.1f} | - | "
+              f"{tflops(r)} | - |")
         continue
     print(f"| {r['op']} | {r['shape']} | {r['ms']:.4f} | {t['ms']:.4f} | {t['ms'] / r['ms']:.2f} | "
-          f"{100 * r['copy_fraction']:.1f} | {100 * t['copy_fraction']:.1f} |")
+          f"{100 * r['copy_fraction']:.1f} | {100 * t['copy_fraction']:.1f} | {tflops(r)} | {tflops(t)} |")

@@ -26,11 +26,14 @@ def median_ms(fn, reps=20, warmup_seconds=0.3):
     return sorted(times)[len(times) // 2]
 
 
-def report(op, shape, ms, nbytes, copy_gbps):
+def report(op, shape, ms, nbytes, copy_gbps, flops=0):
     gbps = nbytes / (ms * 1e-3) / 1e9
-    print(json.dumps({"op": op, "shape": shape, "ms": ms, "gbps": gbps, "copy_gbps": copy_gbps,
-                      "copy_fraction": gbps / copy_gbps if copy_gbps else 0,
-                      "device": torch.cuda.get_device_name()}), flush=True)
+    result = {"op": op, "shape": shape, "ms": ms, "gbps": gbps, "copy_gbps": copy_gbps,
+              "copy_fraction": gbps / copy_gbps if copy_gbps else 0}
+    if flops:
+        result["tflops"] = flops / (ms * 1e-3) / 1e12
+    result["device"] = torch.cuda.get_device_name()
+    print(json.dumps(result), flush=True)
 
 
 def copy_anchor():
@@ -83,7 +86,44 @@ def causal_conv1d(copy_gbps):
     report("causal_conv1d", f"B={B} D={D} L={L} W={W} channels-first", median_ms(fn), 2 * 4 * B * D * L, copy_gbps)
 
 
-ANCHORS = {"depthwise_conv": depthwise_conv, "causal_conv1d": causal_conv1d}
+def linear(copy_gbps):
+    """fp32 GEMM without TF32 (set in __main__), as subq computes it."""
+    for M, K, N in ((65536, 768, 2304), (65536, 768, 768)):
+        x, w, b = torch.rand(M, K, device="cuda"), torch.rand(N, K, device="cuda"), torch.rand(N, device="cuda")
+        ms = median_ms(lambda: F.linear(x, w, b))
+        report("linear", f"M={M} K={K} N={N} bias", ms, 4 * (M * K + N * K + M * N + N), copy_gbps, 2 * M * N * K)
+
+
+def rms_norm(x, g, eps=1e-6):
+    if hasattr(F, "rms_norm"):
+        return F.rms_norm(x, (x.shape[-1],), g, eps)
+    return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + eps) * g
+
+
+def norm(copy_gbps):
+    B, L, C = 8, 8192, 768
+    x, q, k = (torch.rand(B, L, C, device="cuda") for _ in range(3))
+    x_first = torch.rand(B, C, L, device="cuda")
+    g, b = torch.rand(C, device="cuda"), torch.rand(C, device="cuda")
+    cases = [("layer channels-last", lambda: F.layer_norm(x, (C,), g, b), 2),
+             ("rms channels-last", lambda: rms_norm(x, g), 2),
+             ("layer channels-first", lambda: F.layer_norm(x_first.transpose(1, 2), (C,), g, b).transpose(1, 2), 2),
+             ("layer(a*silu(b)) channels-last", lambda: F.layer_norm(q * F.silu(k), (C,), g, b), 3)]
+    for what, fn, tensors in cases:
+        report("norm", f"B={B} L={L} C={C} {what}", median_ms(fn), 4 * B * L * C * tensors, copy_gbps)
+
+
+def gate(copy_gbps):
+    B, L, C = 8, 8192, 768
+    a, b = torch.rand(B * L, C, device="cuda"), torch.rand(B * L, C, device="cuda")
+    report("gate", f"B={B} L={L} C={C} a*silu(b)", median_ms(lambda: a * F.silu(b)), 12 * B * L * C, copy_gbps)
+    q, k, _ = torch.rand(B * L, 3 * C, device="cuda").chunk(3, dim=-1)
+    report("gate", f"B={B} L={L} C={C} q*=silu(k) in qkv", median_ms(lambda: q.mul_(F.silu(k))), 12 * B * L * C,
+           copy_gbps)
+
+
+ANCHORS = {"depthwise_conv": depthwise_conv, "causal_conv1d": causal_conv1d, "linear": linear, "norm": norm,
+           "gate": gate}
 
 if __name__ == "__main__":
     torch.backends.cudnn.benchmark = True

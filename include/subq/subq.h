@@ -154,9 +154,15 @@ subq_status subq_stream_gpu_time_ms(const subq_stream *stream, double *milliseco
 
 /* ---- shared by operators ------------------------------------------------------------------ */
 
+/* Elementwise activations, computed in fp32 as PyTorch's functions of the same name define them.
+ * Shaders share them through shaders/activation.glsl (subq_activate). */
 typedef enum subq_activation {
     SUBQ_ACTIVATION_NONE = 0,
-    SUBQ_ACTIVATION_SILU, /* x / (1 + exp(-x)); PyTorch's "silu" and "swish" */
+    SUBQ_ACTIVATION_SILU,      /* x / (1 + exp(-x)); PyTorch's "silu" and "swish" */
+    SUBQ_ACTIVATION_SIGMOID,   /* 1 / (1 + exp(-x)) */
+    SUBQ_ACTIVATION_GELU,      /* x/2 * (1 + erf(x / sqrt(2))): F.gelu(approximate='none') */
+    SUBQ_ACTIVATION_GELU_TANH, /* x/2 * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3))): approximate='tanh' */
+    SUBQ_ACTIVATION_SOFTPLUS,  /* log(1 + exp(x)), x itself above 20: F.softplus(beta=1, threshold=20) */
 } subq_activation;
 
 #ifdef __cplusplus
@@ -166,5 +172,6 @@ typedef enum subq_activation {
 /* Operators, one header per family. */
 #include "subq/depthwise_conv.h"
 #include "subq/causal_conv1d.h"
+#include "subq/nn.h"
 
 #endif

@@ -13,10 +13,15 @@ import numpy as np
 from . import _lib
 from ._lib import lib
 
-__all__ = ["SubqError", "Context", "Tensor", "devices", "depthwise_conv"]
+__all__ = ["SubqError", "Context", "Tensor", "devices", "depthwise_conv", "activation", "gate", "norm", "gated_norm",
+           "linear"]
 
 _DTYPES = {np.dtype(np.float32): 0, np.dtype(np.int32): 3}
 _PADDINGS = {"same": 0, "causal": 1, "explicit": 2}
+_ACTIVATIONS = {None: 0, "none": 0, "identity": 0, "silu": 1, "swish": 1, "sigmoid": 2, "gelu": 3,
+                "gelu_tanh": 4, "softplus": 5}
+_NORMS = {"rms": 0, "layer": 1, "l2": 2}
+_LAYOUTS = {"channels_last": 0, "channels_first": 1}
 
 
 class SubqError(RuntimeError):
@@ -166,4 +171,55 @@ def depthwise_conv(x, weight, bias=None, padding="same", explicit_padding=(0, 0,
     _run(x.context, lambda s: lib.subq_depthwise_conv(s, x._handle, weight._handle,
                                                       bias._handle if bias is not None else None,
                                                       ctypes.byref(options), out._handle))
+    return out
+
+
+def _handle(tensor):
+    return tensor._handle if tensor is not None else None
+
+
+def activation(x, name, out=None):
+    """y = act(x) (subq_activation_apply); name: silu, sigmoid, gelu, gelu_tanh, softplus or none."""
+    out = out if out is not None else x.context.empty(x.shape)
+    _run(x.context, lambda s: lib.subq_activation_apply(s, x._handle, _ACTIVATIONS[name], out._handle))
+    return out
+
+
+def gate(a, b, name, out=None):
+    """y = a * act(b) (subq_gate); out may be a or b itself."""
+    out = out if out is not None else a.context.empty(a.shape)
+    _run(a.context, lambda s: lib.subq_gate(s, a._handle, b._handle, _ACTIVATIONS[name], out._handle))
+    return out
+
+
+def _norm_options(kind, layout, eps, gate_position="before"):
+    options = _lib.NormOptions()
+    options.kind, options.layout, options.eps = _NORMS[kind], _LAYOUTS[layout], eps
+    options.gate_position = {"before": 0, "after": 1}[gate_position]
+    return options
+
+
+def norm(x, kind="rms", gamma=None, beta=None, layout="channels_last", eps=0.0, out=None):
+    """Norm over the channel axis (subq_norm): kind rms, layer or l2; eps 0 means the kind's default."""
+    options = _norm_options(kind, layout, eps)
+    out = out if out is not None else x.context.empty(x.shape)
+    _run(x.context, lambda s: lib.subq_norm(s, x._handle, _handle(gamma), _handle(beta), ctypes.byref(options),
+                                            out._handle))
+    return out
+
+
+def gated_norm(a, b, name, kind="rms", gamma=None, beta=None, layout="channels_last", eps=0.0,
+               gate_position="before", out=None):
+    """norm(a * act(b)) (gate_position "before") or norm(a) * act(b) ("after"): subq_gated_norm."""
+    options = _norm_options(kind, layout, eps, gate_position)
+    out = out if out is not None else a.context.empty(a.shape)
+    _run(a.context, lambda s: lib.subq_gated_norm(s, a._handle, b._handle, _ACTIVATIONS[name], _handle(gamma),
+                                                  _handle(beta), ctypes.byref(options), out._handle))
+    return out
+
+
+def linear(x, weight, bias=None, out=None):
+    """y = x W^T + b (subq_linear): x [..., K], weight [N, K], bias [N]."""
+    out = out if out is not None else x.context.empty([*x.shape[:-1], weight.shape[0]])
+    _run(x.context, lambda s: lib.subq_linear(s, x._handle, weight._handle, _handle(bias), out._handle))
     return out

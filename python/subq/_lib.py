@@ -44,6 +44,10 @@ class DepthwiseConvOptions(ctypes.Structure):
                 ("cp_rank", c_int32), ("cp_size", c_int32)]
 
 
+class NormOptions(ctypes.Structure):
+    _fields_ = [("kind", c_int), ("layout", c_int), ("eps", ctypes.c_float), ("gate_position", c_int)]
+
+
 def _declare(name, restype, *argtypes):
     fn = getattr(lib, name)
     fn.restype = restype
@@ -72,3 +76,9 @@ _declare("subq_stream_wait", c_int, c_void_p)
 _declare("subq_stream_gpu_time_ms", c_int, c_void_p, POINTER(c_double))
 _declare("subq_depthwise_conv", c_int, c_void_p, c_void_p, c_void_p, c_void_p, POINTER(DepthwiseConvOptions),
          c_void_p)
+_declare("subq_activation_apply", c_int, c_void_p, c_void_p, c_int, c_void_p)
+_declare("subq_gate", c_int, c_void_p, c_void_p, c_void_p, c_int, c_void_p)
+_declare("subq_norm", c_int, c_void_p, c_void_p, c_void_p, c_void_p, POINTER(NormOptions), c_void_p)
+_declare("subq_gated_norm", c_int, c_void_p, c_void_p, c_void_p, c_int, c_void_p, c_void_p, POINTER(NormOptions),
+         c_void_p)
+_declare("subq_linear", c_int, c_void_p, c_void_p, c_void_p, c_void_p, c_void_p)

@@ -62,6 +62,24 @@ subq_status subq_arg_disjoint(const char *out_name, const subq_tensor *out, cons
                      out_name, in_name);
 }
 
+static bool same_view(const subq_tensor *a, const subq_tensor *b)
+{
+    if (a->storage != b->storage || a->offset != b->offset || a->dtype != b->dtype || a->rank != b->rank)
+        return false;
+    for (int i = 0; i < a->rank; i++)
+        if (a->shape[i] != b->shape[i] || a->strides[i] != b->strides[i]) return false;
+    return true;
+}
+
+subq_status subq_arg_disjoint_or_same(const char *out_name, const subq_tensor *out, const char *in_name,
+                                      const subq_tensor *in)
+{
+    if (!in || same_view(out, in) || !subq_tensors_share_elements(out, in)) return SUBQ_OK;
+    return subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "%s: overlaps %s without being the same view; expected "
+                                                  "either %s itself (in place) or separate memory",
+                     out_name, in_name, in_name);
+}
+
 subq_status subq_arg_output(const char *name, const subq_tensor *t)
 {
     for (int i = 0; i < t->rank; i++)
@@ -76,8 +94,8 @@ subq_status subq_arg_output(const char *name, const subq_tensor *t)
 
 subq_status subq_arg_activation(const char *name, subq_activation activation)
 {
-    if (activation == SUBQ_ACTIVATION_NONE || activation == SUBQ_ACTIVATION_SILU) return SUBQ_OK;
+    if (activation >= SUBQ_ACTIVATION_NONE && activation <= SUBQ_ACTIVATION_SOFTPLUS) return SUBQ_OK;
     return subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "%s: %d is not a subq_activation (expected "
-                                                  "SUBQ_ACTIVATION_NONE or SUBQ_ACTIVATION_SILU)",
+                                                  "SUBQ_ACTIVATION_NONE .. SUBQ_ACTIVATION_SOFTPLUS)",
                      name, (int)activation);
 }

@@ -14,6 +14,12 @@ subq_status subq_arg_dense(const char *name, const subq_tensor *t);
 /* An output must not share memory with an input: the op would read what it already overwrote. */
 subq_status subq_arg_disjoint(const char *out_name, const subq_tensor *out, const char *in_name,
                               const subq_tensor *in);
+/* As subq_arg_disjoint, for ops whose every invocation reads an element before writing that same
+ * element, and no other: an output that is exactly the input's view (same storage, offset, shape
+ * and strides) passes (in place), and so does one interleaved with it without sharing an element
+ * (say q and k, column blocks of one [M, 3C] tensor). */
+subq_status subq_arg_disjoint_or_same(const char *out_name, const subq_tensor *out, const char *in_name,
+                                      const subq_tensor *in);
 /* An output: every element its own memory (no zero strides), and few enough for 32-bit indexing. */
 subq_status subq_arg_output(const char *name, const subq_tensor *t);
 /* One of the subq_activation values. */

@@ -163,6 +163,8 @@ int64_t subq_tensor_span(const subq_tensor *tensor);
 bool subq_tensor_is_dense(const subq_tensor *tensor);
 /* Byte ranges in the same buffer that intersect. */
 bool subq_tensors_overlap(const subq_tensor *a, const subq_tensor *b);
+/* Views that share an element (exact for interleaved views; when the search gives up, true). */
+bool subq_tensors_share_elements(const subq_tensor *a, const subq_tensor *b);
 
 /* ---- streams ----------------------------------------------------------------------------- */
 

@@ -121,17 +121,8 @@ subq_tensor *check_poisoned(checker *c, const char *label, int rank, const int64
     return t;
 }
 
-void check_close(checker *c, const char *label, const subq_tensor *y, const double *ref, size_t n,
-                 double tol)
-{
-    float *got = malloc(n * sizeof *got);
-    if (!got) exit(2);
-    if (check_ok(c, label, subq_tensor_download(y, got, n * sizeof *got)))
-        check_close_values(c, label, got, ref, n, tol);
-    free(got);
-}
-
-void check_close_values(checker *c, const char *label, const float *got, const double *ref, size_t n, double tol)
+void check_close_values(checker *c, const char *label, const float *got, const double *ref, size_t n,
+                        double tol)
 {
     double scale = 1.0, worst = 0.0;
     size_t worst_at = 0;
@@ -155,6 +146,16 @@ void check_close_values(checker *c, const char *label, const float *got, const d
         c->passed++;
         if (c->verbose) printf("ok   %s (max error %.2g)\n", label, worst);
     }
+}
+
+void check_close(checker *c, const char *label, const subq_tensor *y, const double *ref, size_t n,
+                 double tol)
+{
+    float *got = malloc(n * sizeof *got);
+    if (!got) exit(2);
+    if (check_ok(c, label, subq_tensor_download(y, got, n * sizeof *got)))
+        check_close_values(c, label, got, ref, n, tol);
+    free(got);
 }
 
 void check_error(checker *c, const char *label, subq_status status, subq_status expected,

@@ -6,6 +6,9 @@ void check_causal_conv1d_varlen(checker *c);
 void check_causal_conv1d(checker *c);
 void check_causal_conv1d_update(checker *c);
 void check_causal_conv1d_errors(checker *c);
+void check_gate(checker *c);
+void check_norm(checker *c);
+void check_linear(checker *c);
 
 const check_entry subq_checks[] = {
     {"depthwise_conv", check_depthwise_conv},
@@ -13,5 +16,8 @@ const check_entry subq_checks[] = {
     {"causal_conv1d", check_causal_conv1d},
     {"causal_conv1d_update", check_causal_conv1d_update},
     {"causal_conv1d_errors", check_causal_conv1d_errors},
+    {"gate", check_gate},
+    {"norm", check_norm},
+    {"linear", check_linear},
     {NULL, NULL},
 };

@@ -147,4 +147,37 @@ typedef struct ref_fftconv_shape {
 void ref_fftconv_nd(const ref_fftconv_shape *shape, const double *x, const double *k,
                     const ref_fftconv_extras *extras, double *y);
 
+/* ---- SPEC 3 and 5: activations, gates, norms over channels, linear projections -------------- */
+
+/* The values of subq_activation. */
+typedef enum ref_nn_activation {
+    REF_NN_NONE = 0,
+    REF_NN_SILU,      /* x / (1 + exp(-x)) */
+    REF_NN_SIGMOID,   /* 1 / (1 + exp(-x)) */
+    REF_NN_GELU,      /* x/2 * (1 + erf(x / sqrt 2)) */
+    REF_NN_GELU_TANH, /* x/2 * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3))) */
+    REF_NN_SOFTPLUS,  /* log(1 + exp(x)), x itself above 20 (PyTorch's beta 1, threshold 20) */
+} ref_nn_activation;
+
+double ref_activate(double x, ref_nn_activation activation);
+
+/* y = a * act(b) over n elements; a NULL: y = act(b). y may alias a or b. */
+void ref_gate(const double *a, const double *b, ref_nn_activation activation, double *y, int64_t n);
+
+typedef enum ref_norm_kind {
+    REF_NORM_RMS = 0, /* x / sqrt(mean(x^2) + eps) */
+    REF_NORM_LAYER,   /* (x - mean) / sqrt(var + eps), biased variance */
+    REF_NORM_L2,      /* x / max(||x||, eps) */
+} ref_norm_kind;
+
+/* Norm over the channel axis of x viewed as [outer, channels, inner] (channels-last: inner = 1;
+ * channels-first [B, C, *S]: outer = B, inner = prod(S)), then * gamma[c] + beta[c] (each NULL
+ * when absent). eps is used as given. x, y [outer, channels, inner]; y may alias x. */
+void ref_norm(const double *x, const double *gamma, const double *beta, ref_norm_kind kind, double eps,
+              double *y, int64_t outer, int64_t channels, int64_t inner);
+
+/* y [M, N] = x [M, K] W^T + bias, W [N, K], bias [N] or NULL. */
+void ref_linear(const double *x, const double *weight, const double *bias, double *y, int64_t m, int64_t n,
+                int64_t k);
+
 #endif

@@ -88,19 +88,30 @@ subq_tensor *bench_random_tensor(bench *b, int rank, const int64_t *shape)
     return t;
 }
 
-void bench_report(const bench *b, const char *op, const char *shape, const bench_timing *t, double bytes)
+void bench_report_flops(const bench *b, const char *op, const char *shape, const bench_timing *t, double bytes,
+                        double flops)
 {
     double ms = t->median;
-    double gbps = bytes / (ms * 1e-3) / 1e9;
+    double gbps = bytes / (ms * 1e-3) / 1e9, tflops = flops / (ms * 1e-3) / 1e12;
     double fraction = b->copy_gbps > 0 ? gbps / b->copy_gbps : 0;
-    if (b->json)
+    if (b->json) {
         printf("{\"op\": \"%s\", \"shape\": \"%s\", \"ms\": %.6f, \"min_ms\": %.6f, \"max_ms\": %.6f, "
-               "\"gbps\": %.2f, \"copy_gbps\": %.2f, \"copy_fraction\": %.4f, \"device\": \"%s\"}\n",
-               op, shape, ms, t->min, t->max, gbps, b->copy_gbps, fraction, b->info.name);
-    else
-        printf("%-22s %-38s %9.4f ms (min %.4f, max %.4f) %7.1f GB/s %6.1f%% of copy\n", op, shape, ms, t->min,
+               "\"gbps\": %.2f, \"copy_gbps\": %.2f, \"copy_fraction\": %.4f, ",
+               op, shape, ms, t->min, t->max, gbps, b->copy_gbps, fraction);
+        if (flops > 0) printf("\"tflops\": %.3f, ", tflops);
+        printf("\"device\": \"%s\"}\n", b->info.name);
+    } else {
+        printf("%-22s %-38s %9.4f ms (min %.4f, max %.4f) %7.1f GB/s %6.1f%% of copy", op, shape, ms, t->min,
                t->max, gbps, 100 * fraction);
+        if (flops > 0) printf(" %8.2f TFLOP/s", tflops);
+        printf("\n");
+    }
     fflush(stdout);
+}
+
+void bench_report(const bench *b, const char *op, const char *shape, const bench_timing *t, double bytes)
+{
+    bench_report_flops(b, op, shape, t, bytes, 0);
 }
 
 int bench_fail(const char *what)

@@ -39,6 +39,9 @@ subq_tensor *bench_random_tensor(bench *b, int rank, const int64_t *shape);
 /* One result line: `bytes` is the minimum traffic of the op (each input read once, each output
  * written once), so GB/s over the copy bandwidth says how close to the memory limit it runs. */
 void bench_report(const bench *b, const char *op, const char *shape, const bench_timing *t, double bytes);
+/* bench_report for compute-bound ops: `flops` (a multiply-add counts 2) also prints as TFLOP/s. */
+void bench_report_flops(const bench *b, const char *op, const char *shape, const bench_timing *t, double bytes,
+                        double flops);
 int bench_fail(const char *what);
 
 #endif

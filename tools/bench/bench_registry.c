@@ -3,9 +3,15 @@
 
 int bench_depthwise_conv(bench *b);
 int bench_causal_conv1d(bench *b);
+int bench_linear(bench *b);
+int bench_norm(bench *b);
+int bench_gate(bench *b);
 
 const bench_entry subq_benches[] = {
     {"depthwise_conv", bench_depthwise_conv},
     {"causal_conv1d", bench_causal_conv1d},
+    {"linear", bench_linear},
+    {"norm", bench_norm},
+    {"gate", bench_gate},
     {NULL, NULL},
 };

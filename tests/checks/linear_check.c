@@ -1,0 +1,203 @@
+/* subq_linear against ref_linear: sizes of 1, primes and non-powers of two around both tile
+ * shapes, aligned (16-byte loads and stores) and unaligned operands, strided rows and leading
+ * axes, the longest x one binding allows, and a bad-input table. fp32 sums of K products drift
+ * like sqrt(K): the tolerance scales with it. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "check.h"
+#include "reference/reference.h"
+#include "strided.h"
+
+typedef struct place {
+    int64_t pad, offset; /* row padding and offset of a PADDED layout; both 0: dense */
+} place;
+
+typedef struct linear_case {
+    int rank;               /* of x and y */
+    int64_t lead[SUBQ_MAX_RANK - 1];
+    int64_t k, n;
+    bool bias;
+    place x, w, y;
+} linear_case;
+
+static void describe(const linear_case *k, char *buf, size_t size)
+{
+    int n = snprintf(buf, size, "linear x [");
+    for (int i = 0; i + 1 < k->rank; i++) n += snprintf(buf + n, size - (size_t)n, "%lld,", (long long)k->lead[i]);
+    snprintf(buf + n, size - (size_t)n, "%lld] -> N=%lld%s pads x %lld+%lld w %lld+%lld y %lld+%lld", (long long)k->k,
+             (long long)k->n, k->bias ? " bias" : "", (long long)k->x.pad, (long long)k->x.offset, (long long)k->w.pad,
+             (long long)k->w.offset, (long long)k->y.pad, (long long)k->y.offset);
+}
+
+static double *random_floats(checker *c, int64_t n)
+{
+    double *v = check_alloc((size_t)n);
+    check_random(c, v, (size_t)n);
+    for (int64_t i = 0; i < n; i++) v[i] = (float)v[i]; /* what the device sees */
+    return v;
+}
+
+static bool make(checker *c, const char *label, strided *t, int rank, const int64_t *shape, place p,
+                 const double *values)
+{
+    strided_layout layout = p.pad || p.offset ? LAYOUT_PADDED : LAYOUT_DENSE;
+    return strided_make(c, label, t, rank, shape, layout, p.pad, p.offset, values);
+}
+
+static void run_case(checker *c, linear_case k)
+{
+    char label[256];
+    describe(&k, label, sizeof label);
+    int64_t m = 1, x_shape[SUBQ_MAX_RANK], y_shape[SUBQ_MAX_RANK];
+    for (int i = 0; i + 1 < k.rank; i++) {
+        m *= k.lead[i];
+        x_shape[i] = y_shape[i] = k.lead[i];
+    }
+    x_shape[k.rank - 1] = k.k;
+    y_shape[k.rank - 1] = k.n;
+    double *x = random_floats(c, m * k.k), *w = random_floats(c, k.n * k.k), *b = random_floats(c, k.n);
+    double *ref = check_alloc((size_t)(m * k.n));
+    ref_linear(x, w, k.bias ? b : NULL, ref, m, k.n, k.k);
+    strided tx = {0}, tw = {0}, ty = {0};
+    subq_tensor *tb = k.bias ? check_upload(c, label, 1, &k.n, b) : NULL;
+    if ((tb || !k.bias) && make(c, label, &tx, k.rank, x_shape, k.x, x) &&
+        make(c, label, &tw, 2, (int64_t[]){k.n, k.k}, k.w, w) && make(c, label, &ty, k.rank, y_shape, k.y, NULL) &&
+        check_ok(c, label, subq_linear(c->stream, tx.view, tw.view, tb, ty.view)) &&
+        check_ok(c, label, subq_stream_wait(c->stream)))
+        strided_check(c, label, &ty, ref, 1e-6 * sqrt((double)k.k));
+    strided_free(&tx);
+    strided_free(&tw);
+    strided_free(&ty);
+    subq_tensor_destroy(tb);
+    free(x);
+    free(w);
+    free(b);
+    free(ref);
+}
+
+static void run_mnk(checker *c, int64_t m, int64_t n, int64_t k, bool bias)
+{
+    run_case(c, (linear_case){.rank = 2, .lead = {m}, .k = k, .n = n, .bias = bias});
+}
+
+/* The 32 x 32 tiles (few blocks): every size class against 32 and 4 (the vector width). */
+static void grid_tiny_tiles(checker *c)
+{
+    const int64_t sizes[][3] = {{1, 1, 1}, {1, 7, 5}, {3, 1, 9}, {2, 4, 4}, {17, 13, 31}, {64, 64, 64},
+                                {65, 67, 129}, {127, 33, 4}, {5, 131, 256}, {200, 96, 768}, {97, 2, 1000}};
+    for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++)
+        run_mnk(c, sizes[i][0], sizes[i][1], sizes[i][2], i % 2 == 0);
+}
+
+/* The 64 x 64 and 128 x 128 tiles (enough blocks of each), unaligned and aligned, ragged edges. */
+static void grid_large_tiles(checker *c)
+{
+    if (c->quick) return;
+    run_mnk(c, 1021, 517, 33, true);
+    run_mnk(c, 1030, 520, 64, false);
+    run_mnk(c, 2053, 2051, 19, true);
+    run_mnk(c, 2050, 2048, 64, false);
+}
+
+static void grid_views(checker *c)
+{
+    const place rows4 = {4, 0}, odd = {3, 1}, chunk = {2 * 96, 96}; /* chunk: the middle third of [M, 3K] */
+    run_case(c, (linear_case){.rank = 2, .lead = {37}, .k = 96, .n = 40, .bias = true, .x = chunk, .y = rows4});
+    run_case(c, (linear_case){.rank = 2, .lead = {37}, .k = 96, .n = 40, .x = odd, .w = odd, .y = odd});
+    run_case(c, (linear_case){.rank = 3, .lead = {2, 9}, .k = 20, .n = 12, .bias = true, .x = rows4, .w = rows4});
+    run_case(c, (linear_case){.rank = 5, .lead = {2, 1, 3, 2}, .k = 7, .n = 5, .x = odd, .y = rows4});
+    run_case(c, (linear_case){.rank = 1, .k = 33, .n = 17, .bias = true});
+    run_case(c, (linear_case){.rank = 4, .lead = {3, 5, 7}, .k = 64, .n = 72, .w = rows4, .y = {0, 4}});
+}
+
+/* y as large as one binding allows (bounded on big GPUs), and a K long enough to come in several
+ * dispatches (more than 32768 steps of 16). */
+static void grid_largest(checker *c)
+{
+    subq_device_info info;
+    if (!check_ok(c, "device info", subq_context_get_device_info(c->ctx, &info))) return;
+    int64_t elements = (int64_t)(info.max_storage_buffer_range / sizeof(float));
+    int64_t limit = c->quick ? (int64_t)1 << 20 : (int64_t)1 << 25;
+    if (elements > limit) elements = limit;
+    run_mnk(c, elements / 4096, 4096, 1, true);
+    if (!c->quick) run_mnk(c, 1, 3, 32768 * 16 + 5, true);
+}
+
+typedef struct error_fixture {
+    subq_tensor *storage, *x, *x_t, *w, *w_k7, *w_rank3, *w_t, *wi, *bias6, *y, *y_wrong, *y_t, *y_in_x, *y_in_w;
+} error_fixture;
+
+static void expect(checker *c, const char *label, subq_status status, const char *mentions)
+{
+    check_error(c, label, status, SUBQ_ERROR_INVALID_ARGUMENT, mentions);
+}
+
+static void errors_table(checker *c, const error_fixture *f)
+{
+    subq_stream *s = c->stream;
+    expect(c, "NULL stream", subq_linear(NULL, f->x, f->w, NULL, f->y), "stream");
+    expect(c, "NULL x", subq_linear(s, NULL, f->w, NULL, f->y), "x: expected a tensor");
+    expect(c, "NULL weight", subq_linear(s, f->x, NULL, NULL, f->y), "weight: expected a tensor");
+    expect(c, "NULL y", subq_linear(s, f->x, f->w, NULL, NULL), "y: expected a tensor");
+    expect(c, "x K strided", subq_linear(s, f->x_t, f->w, NULL, f->y), "x: expected its last axis (K) contiguous");
+    expect(c, "weight K", subq_linear(s, f->x, f->w_k7, NULL, f->y), "weight: expected shape [N, 6]");
+    expect(c, "weight rank", subq_linear(s, f->x, f->w_rank3, NULL, f->y), "weight: expected rank 2");
+    expect(c, "weight K strided", subq_linear(s, f->x, f->w_t, NULL, f->y), "weight: expected its K axis contiguous");
+    expect(c, "weight dtype", subq_linear(s, f->x, f->wi, NULL, f->y), "weight: expected dtype f32");
+    expect(c, "bias shape", subq_linear(s, f->x, f->w, f->bias6, f->y), "bias: expected shape [5]");
+    expect(c, "y shape", subq_linear(s, f->x, f->w, NULL, f->y_wrong), "y: expected shape [4, 5]");
+    expect(c, "y N strided", subq_linear(s, f->x, f->w, NULL, f->y_t), "y: expected its last axis (N) contiguous");
+    expect(c, "y overlaps x", subq_linear(s, f->x, f->w, NULL, f->y_in_x), "y: shares memory with x");
+    expect(c, "y overlaps weight", subq_linear(s, f->x, f->w, NULL, f->y_in_w), "y: shares memory with weight");
+}
+
+static subq_tensor *make_tensor(checker *c, subq_dtype dtype, int rank, const int64_t *shape)
+{
+    subq_tensor *t = NULL;
+    check_ok(c, "error fixture", subq_tensor_create(c->ctx, dtype, rank, shape, &t));
+    return t;
+}
+
+static subq_tensor *view(checker *c, subq_tensor *base, int64_t offset, int rank, const int64_t *shape,
+                         const int64_t *strides)
+{
+    subq_tensor *t = NULL;
+    if (base) check_ok(c, "error fixture", subq_tensor_view(base, offset, rank, shape, strides, &t));
+    return t;
+}
+
+/* x [4, 6], weight [5, 6], y [4, 5]; x and weight live in one storage, next to each other. */
+static void check_errors(checker *c)
+{
+    error_fixture f = {.storage = make_tensor(c, SUBQ_F32, 1, (int64_t[]){64}),
+                       .w_k7 = make_tensor(c, SUBQ_F32, 2, (int64_t[]){5, 7}),
+                       .w_rank3 = make_tensor(c, SUBQ_F32, 3, (int64_t[]){1, 5, 6}),
+                       .wi = make_tensor(c, SUBQ_I32, 2, (int64_t[]){5, 6}),
+                       .bias6 = make_tensor(c, SUBQ_F32, 1, (int64_t[]){6}),
+                       .y = make_tensor(c, SUBQ_F32, 2, (int64_t[]){4, 5}),
+                       .y_wrong = make_tensor(c, SUBQ_F32, 2, (int64_t[]){5, 4})};
+    f.x = view(c, f.storage, 0, 2, (int64_t[]){4, 6}, NULL);
+    f.w = view(c, f.storage, 24, 2, (int64_t[]){5, 6}, NULL);
+    f.x_t = view(c, f.storage, 0, 2, (int64_t[]){4, 6}, (int64_t[]){1, 4});
+    f.w_t = view(c, f.storage, 24, 2, (int64_t[]){5, 6}, (int64_t[]){1, 5});
+    f.y_t = view(c, f.y, 0, 2, (int64_t[]){4, 5}, (int64_t[]){1, 4});
+    f.y_in_x = view(c, f.storage, 2, 2, (int64_t[]){4, 5}, NULL);
+    f.y_in_w = view(c, f.storage, 30, 2, (int64_t[]){4, 5}, NULL);
+    subq_tensor *all[] = {f.storage, f.x, f.x_t, f.w, f.w_k7, f.w_rank3, f.w_t, f.wi, f.bias6, f.y, f.y_wrong,
+                          f.y_t, f.y_in_x, f.y_in_w};
+    bool ready = true;
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++) ready = ready && all[i];
+    if (ready) errors_table(c, &f);
+    for (size_t i = sizeof all / sizeof *all; i-- > 0;) subq_tensor_destroy(all[i]);
+}
+
+void check_linear(checker *c)
+{
+    grid_tiny_tiles(c);
+    grid_large_tiles(c);
+    grid_views(c);
+    grid_largest(c);
+    check_errors(c);
+}
