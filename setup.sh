@@ -2,7 +2,7 @@
 # Install what subq needs to build and test on Debian 12. Idempotent; silent when all is present.
 set -euo pipefail
 packages=(
-  cmake make gcc pkg-config
+  cmake make gcc clang libclang-rt-14-dev pkg-config
   libvulkan-dev libvulkan-volk-dev libvkfft-dev glslang-dev glslang-tools spirv-tools
   mesa-vulkan-drivers vulkan-validationlayers libcjson-dev
   python3 python3-numpy python3-torch
