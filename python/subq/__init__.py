@@ -14,6 +14,7 @@ from . import _lib
 from ._lib import lib
 
 __all__ = ["SubqError", "Context", "Tensor", "devices", "depthwise_conv", "activation", "gate", "norm", "gated_norm",
+           "causal_conv1d", "causal_conv1d_update", "causal_conv1d_varlen", "causal_conv1d_varlen_carry_states",
            "linear"]
 
 _DTYPES = {np.dtype(np.float32): 0, np.dtype(np.int32): 3}
@@ -222,4 +223,58 @@ def linear(x, weight, bias=None, out=None):
     """y = x W^T + b (subq_linear): x [..., K], weight [N, K], bias [N]."""
     out = out if out is not None else x.context.empty([*x.shape[:-1], weight.shape[0]])
     _run(x.context, lambda s: lib.subq_linear(s, x._handle, weight._handle, _handle(bias), out._handle))
+    return out
+
+
+def _varlen_options(host_cu_seqlens):
+    options = _lib.CausalConv1dVarlenOptions()
+    if host_cu_seqlens is not None:
+        host = np.ascontiguousarray(host_cu_seqlens, dtype=np.int32)
+        options.host_cu_seqlens = host.ctypes.data_as(ctypes.POINTER(ctypes.c_int32))
+        options._keep = host  # the array must outlive the call
+    return options
+
+
+def causal_conv1d_varlen(x, weight, bias, cu_seqlens, initial_states=None, seq_idx=None, seq_start=None,
+                         host_cu_seqlens=None, out=None):
+    """Megatron's causal_conv1d_varlen_fn with SiLU: x (T, D) packed, cu_seqlens (R+1) int32 tensor.
+    host_cu_seqlens (a NumPy copy) spares the check its download of cu_seqlens."""
+    options = _varlen_options(host_cu_seqlens)
+    out = out if out is not None else x.context.empty(x.shape)
+    _run(x.context, lambda s: lib.subq_causal_conv1d_varlen(
+        s, x._handle, weight._handle, _handle(bias), cu_seqlens._handle, _handle(initial_states), _handle(seq_idx),
+        _handle(seq_start), ctypes.byref(options), out._handle))
+    return out
+
+
+def causal_conv1d_varlen_carry_states(x, cu_seqlens, prev, host_cu_seqlens=None, out=None):
+    """The state (R, D, W) each request leaves for the next call; out may be prev (in place)."""
+    options = _varlen_options(host_cu_seqlens)
+    out = out if out is not None else x.context.empty(prev.shape)
+    _run(x.context, lambda s: lib.subq_causal_conv1d_varlen_carry_states(
+        s, x._handle, cu_seqlens._handle, prev._handle, ctypes.byref(options), out._handle))
+    return out
+
+
+def causal_conv1d(x, weight, bias=None, seq_idx=None, initial_states=None, activation=None,
+                  return_final_states=False, out=None):
+    """Dao's causal_conv1d_fn: x (B, D, L) in either layout; activation None, "silu" or "swish".
+    Returns out, or (out, final_states) with return_final_states."""
+    options = _lib.ActivationOptions(_ACTIVATIONS[activation])
+    out = out if out is not None else x.context.empty(x.shape)
+    final = x.context.empty([x.shape[0], x.shape[1], weight.shape[1] - 1]) if return_final_states else None
+    _run(x.context, lambda s: lib.subq_causal_conv1d(s, x._handle, weight._handle, _handle(bias), _handle(seq_idx),
+                                                     _handle(initial_states), ctypes.byref(options), out._handle,
+                                                     _handle(final)))
+    return (out, final) if return_final_states else out
+
+
+def causal_conv1d_update(x, conv_state, weight, bias=None, activation=None, cache_seqlens=None,
+                         conv_state_indices=None, out=None):
+    """Dao's causal_conv1d_update: x (B, D) or (B, D, L); conv_state is updated in place."""
+    options = _lib.ActivationOptions(_ACTIVATIONS[activation])
+    out = out if out is not None else x.context.empty(x.shape)
+    _run(x.context, lambda s: lib.subq_causal_conv1d_update(
+        s, x._handle, conv_state._handle, weight._handle, _handle(bias), _handle(cache_seqlens),
+        _handle(conv_state_indices), ctypes.byref(options), out._handle))
     return out

@@ -48,6 +48,15 @@ class NormOptions(ctypes.Structure):
     _fields_ = [("kind", c_int), ("layout", c_int), ("eps", ctypes.c_float), ("gate_position", c_int)]
 
 
+class CausalConv1dVarlenOptions(ctypes.Structure):
+    _fields_ = [("host_cu_seqlens", POINTER(c_int32))]
+
+
+class ActivationOptions(ctypes.Structure):
+    """subq_causal_conv1d_options and subq_causal_conv1d_update_options (one field each)."""
+    _fields_ = [("activation", c_int)]
+
+
 def _declare(name, restype, *argtypes):
     fn = getattr(lib, name)
     fn.restype = restype
@@ -82,3 +91,11 @@ _declare("subq_norm", c_int, c_void_p, c_void_p, c_void_p, c_void_p, POINTER(Nor
 _declare("subq_gated_norm", c_int, c_void_p, c_void_p, c_void_p, c_int, c_void_p, c_void_p, POINTER(NormOptions),
          c_void_p)
 _declare("subq_linear", c_int, c_void_p, c_void_p, c_void_p, c_void_p, c_void_p)
+_declare("subq_causal_conv1d_varlen", c_int, c_void_p, c_void_p, c_void_p, c_void_p, c_void_p, c_void_p, c_void_p,
+         c_void_p, POINTER(CausalConv1dVarlenOptions), c_void_p)
+_declare("subq_causal_conv1d_varlen_carry_states", c_int, c_void_p, c_void_p, c_void_p, c_void_p,
+         POINTER(CausalConv1dVarlenOptions), c_void_p)
+_declare("subq_causal_conv1d", c_int, c_void_p, c_void_p, c_void_p, c_void_p, c_void_p, c_void_p,
+         POINTER(ActivationOptions), c_void_p, c_void_p)
+_declare("subq_causal_conv1d_update", c_int, c_void_p, c_void_p, c_void_p, c_void_p, c_void_p, c_void_p, c_void_p,
+         POINTER(ActivationOptions), c_void_p)
