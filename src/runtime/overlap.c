@@ -38,6 +38,23 @@ static bool reachable(const term *t, int count, int at, int64_t d, const int64_t
     return false;
 }
 
+/* Terms of one stride add up to one term: i * s - j * s ranges over (lo_a + lo_b)..(hi_a + hi_b).
+ * Views cut from one tensor share their strides, so this turns a search over every row of the
+ * q, k, v blocks into one step. Expects t sorted by stride. */
+static int merge_equal_strides(term *t, int count)
+{
+    int merged = 0;
+    for (int i = 0; i < count; i++) {
+        if (merged > 0 && t[merged - 1].stride == t[i].stride) {
+            t[merged - 1].lo += t[i].lo;
+            t[merged - 1].hi += t[i].hi;
+        } else {
+            t[merged++] = t[i];
+        }
+    }
+    return merged;
+}
+
 bool subq_tensors_share_elements(const subq_tensor *a, const subq_tensor *b)
 {
     if (!subq_tensors_overlap(a, b)) return false;
@@ -49,6 +66,7 @@ bool subq_tensors_share_elements(const subq_tensor *a, const subq_tensor *b)
     for (int i = 0; i < b->rank; i++)
         if (b->strides[i] && b->shape[i] > 1) t[count++] = (term){b->strides[i], -(b->shape[i] - 1), 0};
     qsort(t, (size_t)count, sizeof *t, by_stride_descending);
+    count = merge_equal_strides(t, count);
     int64_t rest_min[MAX_TERMS + 1] = {0}, rest_max[MAX_TERMS + 1] = {0};
     for (int i = count - 1; i >= 0; i--) {
         rest_min[i] = rest_min[i + 1] + t[i].lo * t[i].stride;
