@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "runtime/disk_cache.h"
 #include "runtime/instance.h"
 
 static VKAPI_ATTR VkBool32 VKAPI_CALL on_validation_message(
@@ -148,9 +149,10 @@ subq_status subq_context_start_services(subq_context *ctx, const subq_context_op
     if (!ctx->vk.vkCmdPushDescriptorSetKHR)
         return subq_fail(SUBQ_ERROR_UNSUPPORTED, "device '%s': VK_KHR_push_descriptor is not enabled; subq "
                                                  "needs it", ctx->info.name);
+    subq_disk_cache_dir(options, ctx->cache_dir, sizeof ctx->cache_dir);
     SUBQ_TRY(subq_memory_init(ctx));
     SUBQ_TRY(subq_staging_init(ctx));
-    return subq_pipelines_init(ctx, options);
+    return subq_pipelines_init(ctx);
 }
 
 static subq_status context_init(subq_context *ctx, const subq_context_options *options)
@@ -225,6 +227,18 @@ uint32_t subq_context_validation_message_count(const subq_context *ctx)
     return ctx ? atomic_load(&ctx->validation_messages) : 0;
 }
 
+void subq_queue_lock(subq_context *ctx)
+{
+    if (ctx->lock_queue) ctx->lock_queue(ctx->queue_user);
+    else mtx_lock(&ctx->queue_lock);
+}
+
+void subq_queue_unlock(subq_context *ctx)
+{
+    if (ctx->unlock_queue) ctx->unlock_queue(ctx->queue_user);
+    else mtx_unlock(&ctx->queue_lock);
+}
+
 subq_status subq_queue_submit(subq_context *ctx, VkCommandBuffer cmd, VkFence fence)
 {
     VkSubmitInfo submit = {
@@ -232,11 +246,9 @@ subq_status subq_queue_submit(subq_context *ctx, VkCommandBuffer cmd, VkFence fe
         .commandBufferCount = 1,
         .pCommandBuffers = &cmd,
     };
-    if (ctx->lock_queue) ctx->lock_queue(ctx->queue_user);
-    else mtx_lock(&ctx->queue_lock);
+    subq_queue_lock(ctx);
     VkResult result = ctx->vk.vkQueueSubmit(ctx->queue, 1, &submit, fence);
-    if (ctx->unlock_queue) ctx->unlock_queue(ctx->queue_user);
-    else mtx_unlock(&ctx->queue_lock);
+    subq_queue_unlock(ctx);
     return result == VK_SUCCESS ? SUBQ_OK : subq_fail_vk(result, "vkQueueSubmit");
 }
 
