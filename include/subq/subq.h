@@ -166,5 +166,6 @@ typedef enum subq_activation {
 /* Operators, one header per family. */
 #include "subq/depthwise_conv.h"
 #include "subq/causal_conv1d.h"
+#include "subq/fft_conv.h"
 
 #endif

@@ -62,6 +62,9 @@ typedef struct subq_pipeline_set {
 
 /* ---- context ----------------------------------------------------------------------------- */
 
+/* VkFFT plans of the FFT convolutions (src/fft/fft_plan.c). */
+typedef struct subq_fft_plans subq_fft_plans;
+
 typedef struct subq_staging {
     mtx_t lock;
     VkCommandPool pool;
@@ -92,6 +95,7 @@ struct subq_context {
     subq_memory memory;
     subq_staging staging;
     subq_pipeline_set pipelines;
+    subq_fft_plans *fft_plans;
     char cache_dir[900]; /* the on-disk caches' directory; "" when they are off */
     atomic_uint validation_messages;
 };
@@ -132,6 +136,8 @@ subq_status subq_pipeline_get(subq_context *ctx, const subq_kernel *kernel, subq
 VkPipeline subq_pipeline_handle(const subq_pipeline *pipeline);
 VkPipelineLayout subq_pipeline_layout(const subq_pipeline *pipeline);
 
+subq_status subq_fft_plans_init(subq_context *ctx);
+void subq_fft_plans_release(subq_context *ctx);
 
 /* ---- tensors ----------------------------------------------------------------------------- */
 
