@@ -44,6 +44,14 @@ class DepthwiseConvOptions(ctypes.Structure):
                 ("cp_rank", c_int32), ("cp_size", c_int32)]
 
 
+class FFTConvOptions(ctypes.Structure):
+    _fields_ = [("causal", c_int32), ("padding", c_int * 3)]
+
+
+class FFTConvExtras(ctypes.Structure):
+    _fields_ = [("pre", c_void_p), ("post", c_void_p), ("shortcut", c_void_p)]
+
+
 def _declare(name, restype, *argtypes):
     fn = getattr(lib, name)
     fn.restype = restype
@@ -72,3 +80,8 @@ _declare("subq_stream_wait", c_int, c_void_p)
 _declare("subq_stream_gpu_time_ms", c_int, c_void_p, POINTER(c_double))
 _declare("subq_depthwise_conv", c_int, c_void_p, c_void_p, c_void_p, c_void_p, POINTER(DepthwiseConvOptions),
          c_void_p)
+_declare("subq_fft_kernel_create", c_int, c_void_p, c_void_p, c_int, POINTER(c_int64), POINTER(FFTConvOptions),
+         POINTER(c_void_p))
+_declare("subq_fft_kernel_update", c_int, c_void_p, c_void_p, c_void_p)
+_declare("subq_fft_kernel_destroy", None, c_void_p)
+_declare("subq_fft_conv", c_int, c_void_p, c_void_p, c_void_p, POINTER(FFTConvExtras), c_void_p)
