@@ -3,9 +3,11 @@
 
 int bench_depthwise_conv(bench *b);
 int bench_causal_conv1d(bench *b);
+int bench_fft_conv(bench *b);
 
 const bench_entry subq_benches[] = {
     {"depthwise_conv", bench_depthwise_conv},
     {"causal_conv1d", bench_causal_conv1d},
+    {"fft_conv", bench_fft_conv},
     {NULL, NULL},
 };
