@@ -43,7 +43,8 @@ static subq_status check_x(const subq_fft_conv_call *c)
     int64_t kernel_batch = subq_fft_kernel_batch(c->kernel);
     if (kernel_batch != 1 && kernel_batch != c->x->shape[0])
         return subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "fft_kernel: its kernel batch is %lld; expected 1 or x's "
-                                                      "batch %lld", (long long)kernel_batch, (long long)c->x->shape[0]);
+                                                      "batch %lld",
+                         (long long)kernel_batch, (long long)c->x->shape[0]);
     return check_spatial_dense("x", c->x);
 }
 

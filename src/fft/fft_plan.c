@@ -237,7 +237,8 @@ static VkFFTResult initialize(subq_context *ctx, subq_fft_plan *plan)
 static subq_status plan_create(subq_context *ctx, const subq_fft_plan_key *key, subq_fft_plan **out)
 {
     call_once(&glslang_once, start_glslang);
-    if (!glslang_ready) return subq_fail(SUBQ_ERROR_UNSUPPORTED, "glslang_initialize_process failed: VkFFT cannot compile");
+    if (!glslang_ready)
+        return subq_fail(SUBQ_ERROR_UNSUPPORTED, "glslang_initialize_process failed: VkFFT cannot compile");
     subq_fft_plan *plan = calloc(1, sizeof *plan);
     if (!plan) return subq_fail(SUBQ_ERROR_OUT_OF_MEMORY, "out of host memory for an FFT plan");
     plan->key = *key;

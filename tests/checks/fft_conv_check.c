@@ -42,15 +42,24 @@ static int64_t prod(const int64_t *v, int n)
     return p;
 }
 
+/* "13x17" */
+static const char *sizes(const int64_t *v, int n, char *buf, size_t size)
+{
+    int used = 0;
+    for (int a = 0; a < n && used < (int)size; a++)
+        used += snprintf(buf + used, size - (size_t)used, a ? "x%lld" : "%lld", (long long)v[a]);
+    return buf;
+}
+
 static void describe(const fft_case *k, char *buf, size_t size)
 {
     static const char *pads[] = {"zero", "circular"};
-    int used = snprintf(buf, size, "fft_conv %dd B=%lld C=%lld Bk=%lld N=", k->axes, (long long)k->batch,
-                        (long long)k->channels, (long long)k->kernel_batch);
-    for (int a = 0; a < k->axes; a++) used += snprintf(buf + used, size - (size_t)used, a ? "x%lld" : "%lld", (long long)k->size[a]);
-    used += snprintf(buf + used, size - (size_t)used, " K=");
-    for (int a = 0; a < k->axes; a++) used += snprintf(buf + used, size - (size_t)used, a ? "x%lld" : "%lld", (long long)k->kernel[a]);
-    for (int a = 0; a < k->axes && !k->causal; a++) used += snprintf(buf + used, size - (size_t)used, " %s", pads[k->padding[a]]);
+    char n[64], kk[64];
+    int used = snprintf(buf, size, "fft_conv %dd B=%lld C=%lld Bk=%lld N=%s K=%s", k->axes, (long long)k->batch,
+                        (long long)k->channels, (long long)k->kernel_batch, sizes(k->size, k->axes, n, sizeof n),
+                        sizes(k->kernel, k->axes, kk, sizeof kk));
+    for (int a = 0; a < k->axes && !k->causal; a++)
+        used += snprintf(buf + used, size - (size_t)used, " %s", pads[k->padding[a]]);
     snprintf(buf + used, size - (size_t)used, "%s%s%s%s%s%s", k->causal ? " causal" : "", k->pre ? " pre" : "",
              k->post ? " post" : "", k->shortcut ? " shortcut" : "", k->permuted ? " permuted" : "",
              k->kernel_last ? " kernel-channels-last" : "");
@@ -172,8 +181,8 @@ static void run_case(checker *c, fft_case k)
     case_tensors t;
     subq_fft_kernel *fk = NULL;
     subq_fft_conv_options o = options_of(&k);
-    subq_status made = upload_case(c, label, &k, &d, &t) ? subq_fft_kernel_create(c->stream, t.k, k.axes, k.size, &o, &fk)
-                                                         : SUBQ_ERROR_INVALID_ARGUMENT;
+    subq_status made = SUBQ_ERROR_INVALID_ARGUMENT;
+    if (upload_case(c, label, &k, &d, &t)) made = subq_fft_kernel_create(c->stream, t.k, k.axes, k.size, &o, &fk);
     if (k.may_refuse && made == SUBQ_ERROR_UNSUPPORTED)
         check_error(c, label, made, SUBQ_ERROR_UNSUPPORTED, "no multi-pass real FFT of odd length");
     else if (check_ok(c, label, made)) {
@@ -346,7 +355,8 @@ static void errors_create(checker *c, error_fixture *f)
     expect(c, "create: causal kernel longer than L", subq_fft_kernel_create(s, f->k_long, 1, n9, &causal, &out),
            "kernel: a causal kernel has at most L = 9");
     expect(c, "create: unknown padding", subq_fft_kernel_create(s, f->k, 1, n9, &bad, &out), "options.padding[0]");
-    expect(c, "create: kernel dtype", subq_fft_kernel_create(s, f->xi, 1, n9, NULL, &out), "kernel: expected dtype f32");
+    expect(c, "create: kernel dtype", subq_fft_kernel_create(s, f->xi, 1, n9, NULL, &out),
+           "kernel: expected dtype f32");
 }
 
 static void errors_conv(checker *c, error_fixture *f)
@@ -399,12 +409,12 @@ static void check_errors(checker *c)
         .s5 = make(c, SUBQ_F32, 1, (int64_t[]){5}), .gappy_storage = make(c, SUBQ_F32, 1, (int64_t[]){144}),
     };
     subq_fft_conv_options causal = {.causal = 1};
+    const int64_t n9[] = {9}, dense[] = {2, 4, 9}, gaps[] = {72, 18, 2};
     bool ready = f.x && f.k && f.y && f.xi && f.x10 && f.x5 && f.x2d && f.k_long && f.k3 && f.k2d && f.s5 &&
                  f.gappy_storage &&
-                 check_ok(c, "error fixture", subq_tensor_view(f.gappy_storage, 0, 3, (int64_t[]){2, 4, 9},
-                                                               (int64_t[]){72, 18, 2}, &f.gappy)) &&
-                 check_ok(c, "error fixture", subq_fft_kernel_create(c->stream, f.k, 1, (int64_t[]){9}, &causal, &f.fk)) &&
-                 check_ok(c, "error fixture", subq_fft_kernel_create(c->stream, f.k3, 1, (int64_t[]){9}, NULL, &f.fk3));
+                 check_ok(c, "error fixture", subq_tensor_view(f.gappy_storage, 0, 3, dense, gaps, &f.gappy)) &&
+                 check_ok(c, "error fixture", subq_fft_kernel_create(c->stream, f.k, 1, n9, &causal, &f.fk)) &&
+                 check_ok(c, "error fixture", subq_fft_kernel_create(c->stream, f.k3, 1, n9, NULL, &f.fk3));
     if (ready) {
         errors_create(c, &f);
         errors_conv(c, &f);
@@ -413,7 +423,8 @@ static void check_errors(checker *c)
     check_ok(c, "error fixture", subq_stream_wait(c->stream));
     subq_fft_kernel_destroy(f.fk);
     subq_fft_kernel_destroy(f.fk3);
-    subq_tensor *all[] = {f.x, f.k, f.y, f.xi, f.x10, f.x5, f.x2d, f.k_long, f.k3, f.k2d, f.s5, f.gappy, f.gappy_storage};
+    subq_tensor *all[] = {f.x, f.k, f.y, f.xi, f.x10, f.x5, f.x2d, f.k_long, f.k3, f.k2d, f.s5, f.gappy,
+                          f.gappy_storage};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++) subq_tensor_destroy(all[i]);
 }
 

@@ -135,25 +135,42 @@ static int report_plans(const bench *b, const fft_shape *s)
     return 0;
 }
 
-static int bench_shape(bench *b, const fft_shape *s)
+/* Inputs in the bench's context and the kernel's spectrum, made and waited for. */
+static int prepare(bench *b, const fft_shape *s, conv_args *a)
 {
-    int failed = report_plans(b, s);
     int64_t x_shape[4], k_shape[4];
     shapes_of(s, x_shape, k_shape);
     int rank = s->axes + 2;
-    conv_args a = {.x = bench_random_tensor(b, rank, x_shape), .kernel_weights = bench_random_tensor(b, rank, k_shape)};
-    failed = failed || !a.x || !a.kernel_weights ||
-             subq_tensor_create(b->ctx, SUBQ_F32, rank, x_shape, &a.y) != SUBQ_OK ||
-             make_kernel(b->stream, s, &a) != SUBQ_OK || subq_stream_wait(b->stream) != SUBQ_OK;
-    for (int gated = 0; gated <= (int)s->causal && !failed; gated++) {
-        if (gated && !(a.pre = bench_random_tensor(b, rank, x_shape))) failed = 1;
-        if (gated && !(a.post = bench_random_tensor(b, rank, x_shape))) failed = 1;
-        if (gated && !(a.shortcut = bench_random_tensor(b, 1, &s->channels))) failed = 1;
-        double ms = 0;
-        if (!failed && bench_time(b, record_conv, &a, &ms) != SUBQ_OK) failed = bench_fail("fft_conv");
-        char desc[96];
-        describe(s, gated, desc, sizeof desc);
-        if (!failed) bench_report(b, "fft_conv", desc, ms, (gated ? 16.0 : 8.0) * (double)(s->batch * s->channels * points(s)));
+    a->x = bench_random_tensor(b, rank, x_shape);
+    a->kernel_weights = bench_random_tensor(b, rank, k_shape);
+    if (!a->x || !a->kernel_weights) return 1;
+    if (subq_tensor_create(b->ctx, SUBQ_F32, rank, x_shape, &a->y) != SUBQ_OK) return bench_fail("fft_conv output");
+    if (make_kernel(b->stream, s, a) != SUBQ_OK || subq_stream_wait(b->stream) != SUBQ_OK)
+        return bench_fail("fft_conv kernel spectrum");
+    return 0;
+}
+
+static int time_conv(bench *b, const fft_shape *s, conv_args *a, bool gated)
+{
+    double ms = 0;
+    char desc[96];
+    if (bench_time(b, record_conv, a, &ms) != SUBQ_OK) return bench_fail("fft_conv");
+    describe(s, gated, desc, sizeof desc);
+    bench_report(b, "fft_conv", desc, ms, (gated ? 16.0 : 8.0) * (double)(s->batch * s->channels * points(s)));
+    return 0;
+}
+
+static int bench_shape(bench *b, const fft_shape *s)
+{
+    conv_args a = {0};
+    int64_t x_shape[4], k_shape[4];
+    shapes_of(s, x_shape, k_shape);
+    int failed = report_plans(b, s) || prepare(b, s, &a) || time_conv(b, s, &a, false);
+    if (!failed && s->causal) {
+        a.pre = bench_random_tensor(b, s->axes + 2, x_shape);
+        a.post = bench_random_tensor(b, s->axes + 2, x_shape);
+        a.shortcut = bench_random_tensor(b, 1, &s->channels);
+        failed = !a.pre || !a.post || !a.shortcut || time_conv(b, s, &a, true);
     }
     release(&a);
     return failed;
