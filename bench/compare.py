@@ -18,7 +18,9 @@ def run(cmd):
     return [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
 
 
-ours = run([binary, "bench", "--json", *names])
+results = run([binary, "bench", "--json", *names])
+ours = [r for r in results if "ms" in r]
+plans = [r for r in results if "cold_s" in r]
 theirs = {(r["op"], r["shape"]): r for r in run([sys.executable, os.path.join(here, "torch_anchors.py"), *names])}
 print(f"device: {ours[0]['device']} (subq, Vulkan) / {next(iter(theirs.values()))['device']} (PyTorch, CUDA)\n")
 def tflops(result):
@@ -35,3 +37,9 @@ for r in ours:
         continue
     print(f"| {r['op']} | {r['shape']} | {r['ms']:.4f} | {t['ms']:.4f} | {t['ms'] / r['ms']:.2f} | "
           f"{100 * r['copy_fraction']:.1f} | {100 * t['copy_fraction']:.1f} | {tflops(r)} | {tflops(t)} |")
+if plans:
+    print("\nFirst call in a fresh context (host seconds, plan creation included):\n")
+    print("| op | shape | plans compiled | plans from disk |")
+    print("|---|---|---|---|")
+    for r in plans:
+        print(f"| {r['op']} | {r['shape']} | {r['cold_s']:.3f} s | {r['cached_s']:.3f} s |")

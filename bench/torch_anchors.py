@@ -122,8 +122,36 @@ def gate(copy_gbps):
            copy_gbps)
 
 
+def fft_conv(copy_gbps):
+    """The FFT convolution as Hyena and CKConv write it in PyTorch, kernel spectrum cached: causal
+    y = irfft(rfft(u, 2L) * K_f, 2L)[..., :L] with u = x, or gated u = pre * x and
+    y = post * (conv + D * u); 2D zero padding through rfftn/irfftn at F = min(N + ceil(K/2), 2N)
+    per axis, cropped to [K/2, K/2 + N)."""
+    for B, C, L in ((16, 768, 1024), (8, 768, 8192), (4, 1024, 16384), (1, 64, 1 << 20)):
+        x = torch.rand(B, C, L, device="cuda")
+        kf = torch.fft.rfft(torch.rand(1, C, L, device="cuda"), n=2 * L)
+        plain = lambda: torch.fft.irfft(torch.fft.rfft(x, n=2 * L) * kf, n=2 * L)[..., :L]
+        report("fft_conv", f"B={B} C={C} L={L} causal", median_ms(plain), 8 * B * C * L, copy_gbps)
+        pre, post, D = torch.rand_like(x), torch.rand_like(x), torch.rand(C, 1, device="cuda")
+
+        def gated():
+            u = pre * x
+            return post * (torch.fft.irfft(torch.fft.rfft(u, n=2 * L) * kf, n=2 * L)[..., :L] + D * u)
+
+        report("fft_conv", f"B={B} C={C} L={L} causal gated", median_ms(gated), 16 * B * C * L, copy_gbps)
+        del x, kf, pre, post
+    for B, C, N in ((8, 256, 64), (2, 128, 256)):
+        K = 2 * N - 1
+        F = min(N + (K + 1) // 2, 2 * N)
+        x = torch.rand(B, C, N, N, device="cuda")
+        kf = torch.fft.rfftn(torch.rand(1, C, K, K, device="cuda"), s=(F, F))
+        fn = lambda: torch.fft.irfftn(torch.fft.rfftn(x, s=(F, F)) * kf, s=(F, F))[..., K // 2:K // 2 + N,
+                                                                                   K // 2:K // 2 + N]
+        report("fft_conv", f"B={B} C={C} N={N}x{N} K={K}x{K} zero", median_ms(fn), 8 * B * C * N * N, copy_gbps)
+
+
 ANCHORS = {"depthwise_conv": depthwise_conv, "causal_conv1d": causal_conv1d, "linear": linear, "norm": norm,
-           "gate": gate}
+           "gate": gate, "fft_conv": fft_conv}
 
 if __name__ == "__main__":
     torch.backends.cudnn.benchmark = True

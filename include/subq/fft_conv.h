@@ -15,7 +15,8 @@ extern "C" {
 #endif
 
 typedef enum subq_fft_padding {
-    SUBQ_FFT_PADDING_ZERO = 0, /* y[n] = sum_m k[m] x[n + K/2 - m], x = 0 outside; FFT min(N + ceil(K/2), 2N) */
+    SUBQ_FFT_PADDING_ZERO = 0, /* y[n] = sum_m k[m] x[n + K/2 - m], x = 0 outside, for any K (the FFT is
+                                  min(N + ceil(K/2), 2N) points, more for K > 2N + 1 where that aliases) */
     SUBQ_FFT_PADDING_CIRCULAR, /* y[n] = sum_m k[m] x[(n - m + (K-1)/2) mod N]; FFT size N */
 } subq_fft_padding;
 

@@ -173,5 +173,6 @@ typedef enum subq_activation {
 #include "subq/depthwise_conv.h"
 #include "subq/causal_conv1d.h"
 #include "subq/nn.h"
+#include "subq/fft_conv.h"
 
 #endif

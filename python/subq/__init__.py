@@ -15,7 +15,7 @@ from ._lib import lib
 
 __all__ = ["SubqError", "Context", "Tensor", "devices", "depthwise_conv", "activation", "gate", "norm", "gated_norm",
            "causal_conv1d", "causal_conv1d_update", "causal_conv1d_varlen", "causal_conv1d_varlen_carry_states",
-           "linear"]
+           "linear", "FFTKernel", "fft_conv"]
 
 _DTYPES = {np.dtype(np.float32): 0, np.dtype(np.int32): 3}
 _PADDINGS = {"same": 0, "causal": 1, "explicit": 2}
@@ -23,6 +23,7 @@ _ACTIVATIONS = {None: 0, "none": 0, "identity": 0, "silu": 1, "swish": 1, "sigmo
                 "gelu_tanh": 4, "softplus": 5}
 _NORMS = {"rms": 0, "layer": 1, "l2": 2}
 _LAYOUTS = {"channels_last": 0, "channels_first": 1}
+_FFT_PADDINGS = {"zero": 0, "circular": 1}
 
 
 class SubqError(RuntimeError):
@@ -278,3 +279,42 @@ def causal_conv1d_update(x, conv_state, weight, bias=None, activation=None, cach
         s, x._handle, conv_state._handle, weight._handle, _handle(bias), _handle(cache_seqlens),
         _handle(conv_state_indices), ctypes.byref(options), out._handle))
     return out
+
+
+class FFTKernel:
+    """A kernel's spectrum for inputs of one spatial size (subq_fft_kernel): made once, applied by
+    calling it, refreshed by update(). kernel [Bk, C, *K]; padding "zero", "circular" or one per axis."""
+
+    def __init__(self, kernel, input_size, causal=False, padding="zero"):
+        rank = len(input_size)
+        paddings = [padding] * rank if isinstance(padding, str) else list(padding)
+        options = _lib.FFTConvOptions()
+        options.causal = 1 if causal else 0
+        for i, p in enumerate(paddings):
+            options.padding[i] = _FFT_PADDINGS[p]
+        self.context, self._handle = kernel.context, None
+        handle = ctypes.c_void_p()
+        _run(self.context, lambda s: lib.subq_fft_kernel_create(s, kernel._handle, rank, _shape(input_size),
+                                                                ctypes.byref(options), ctypes.byref(handle)))
+        self._handle = handle
+
+    def update(self, kernel):
+        _run(self.context, lambda s: lib.subq_fft_kernel_update(s, self._handle, kernel._handle))
+
+    def __call__(self, x, pre=None, post=None, shortcut=None, out=None):
+        """y = post * (conv(u, k) + shortcut[c] * u), u = pre * x; each extra optional."""
+        extras = _lib.FFTConvExtras(_handle(pre), _handle(post), _handle(shortcut))
+        if out is None:
+            out = x.context.empty(x.shape)
+        _run(x.context, lambda s: lib.subq_fft_conv(s, x._handle, self._handle, ctypes.byref(extras), out._handle))
+        return out
+
+    def __del__(self):
+        if self._handle and self.context._handle:
+            lib.subq_fft_kernel_destroy(self._handle)
+        self._handle = None
+
+
+def fft_conv(x, kernel, causal=False, padding="zero", pre=None, post=None, shortcut=None, out=None):
+    """Long convolution through the FFT (subq_fft_conv): x [B, C, *N], kernel [Bk, C, *K]."""
+    return FFTKernel(kernel, x.shape[2:], causal, padding)(x, pre, post, shortcut, out)

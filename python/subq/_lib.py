@@ -57,6 +57,14 @@ class ActivationOptions(ctypes.Structure):
     _fields_ = [("activation", c_int)]
 
 
+class FFTConvOptions(ctypes.Structure):
+    _fields_ = [("causal", c_int32), ("padding", c_int * 3)]
+
+
+class FFTConvExtras(ctypes.Structure):
+    _fields_ = [("pre", c_void_p), ("post", c_void_p), ("shortcut", c_void_p)]
+
+
 def _declare(name, restype, *argtypes):
     fn = getattr(lib, name)
     fn.restype = restype
@@ -99,3 +107,10 @@ _declare("subq_causal_conv1d", c_int, c_void_p, c_void_p, c_void_p, c_void_p, c_
          POINTER(ActivationOptions), c_void_p, c_void_p)
 _declare("subq_causal_conv1d_update", c_int, c_void_p, c_void_p, c_void_p, c_void_p, c_void_p, c_void_p, c_void_p,
          POINTER(ActivationOptions), c_void_p)
+
+
+_declare("subq_fft_kernel_create", c_int, c_void_p, c_void_p, c_int, POINTER(c_int64), POINTER(FFTConvOptions),
+         POINTER(c_void_p))
+_declare("subq_fft_kernel_update", c_int, c_void_p, c_void_p, c_void_p)
+_declare("subq_fft_kernel_destroy", None, c_void_p)
+_declare("subq_fft_conv", c_int, c_void_p, c_void_p, c_void_p, POINTER(FFTConvExtras), c_void_p)

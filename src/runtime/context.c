@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "runtime/disk_cache.h"
 #include "runtime/instance.h"
 
 static VKAPI_ATTR VkBool32 VKAPI_CALL on_validation_message(
@@ -148,9 +149,11 @@ subq_status subq_context_start_services(subq_context *ctx, const subq_context_op
     if (!ctx->vk.vkCmdPushDescriptorSetKHR)
         return subq_fail(SUBQ_ERROR_UNSUPPORTED, "device '%s': VK_KHR_push_descriptor is not enabled; subq "
                                                  "needs it", ctx->info.name);
+    subq_disk_cache_dir(options, ctx->cache_dir, sizeof ctx->cache_dir);
     SUBQ_TRY(subq_memory_init(ctx));
     SUBQ_TRY(subq_staging_init(ctx));
-    return subq_pipelines_init(ctx, options);
+    SUBQ_TRY(subq_pipelines_init(ctx));
+    return subq_fft_plans_init(ctx);
 }
 
 static subq_status context_init(subq_context *ctx, const subq_context_options *options)
@@ -201,6 +204,7 @@ void subq_context_destroy(subq_context *ctx)
     if (ctx->device) {
         /* A host's device may be busy with the host's own work: subq's has all been waited for. */
         if (ctx->owns_device) ctx->vk.vkDeviceWaitIdle(ctx->device);
+        subq_fft_plans_release(ctx);
         subq_pipelines_release(ctx);
         subq_staging_release(ctx);
         subq_memory_release(ctx);
@@ -225,6 +229,18 @@ uint32_t subq_context_validation_message_count(const subq_context *ctx)
     return ctx ? atomic_load(&ctx->validation_messages) : 0;
 }
 
+void subq_queue_lock(subq_context *ctx)
+{
+    if (ctx->lock_queue) ctx->lock_queue(ctx->queue_user);
+    else mtx_lock(&ctx->queue_lock);
+}
+
+void subq_queue_unlock(subq_context *ctx)
+{
+    if (ctx->unlock_queue) ctx->unlock_queue(ctx->queue_user);
+    else mtx_unlock(&ctx->queue_lock);
+}
+
 subq_status subq_queue_submit(subq_context *ctx, VkCommandBuffer cmd, VkFence fence)
 {
     VkSubmitInfo submit = {
@@ -232,11 +248,9 @@ subq_status subq_queue_submit(subq_context *ctx, VkCommandBuffer cmd, VkFence fe
         .commandBufferCount = 1,
         .pCommandBuffers = &cmd,
     };
-    if (ctx->lock_queue) ctx->lock_queue(ctx->queue_user);
-    else mtx_lock(&ctx->queue_lock);
+    subq_queue_lock(ctx);
     VkResult result = ctx->vk.vkQueueSubmit(ctx->queue, 1, &submit, fence);
-    if (ctx->unlock_queue) ctx->unlock_queue(ctx->queue_user);
-    else mtx_unlock(&ctx->queue_lock);
+    subq_queue_unlock(ctx);
     return result == VK_SUCCESS ? SUBQ_OK : subq_fail_vk(result, "vkQueueSubmit");
 }
 

@@ -129,7 +129,7 @@ static bool take_from_block(subq_block *block, VkDeviceSize size, subq_allocatio
     return false;
 }
 
-subq_status subq_memory_alloc(subq_context *ctx, VkDeviceSize bytes, subq_allocation *out)
+static subq_status allocate(subq_context *ctx, VkDeviceSize bytes, bool dedicated, subq_allocation *out)
 {
     VkDeviceSize size = align_up(bytes ? bytes : 1, ALLOCATION_ALIGNMENT);
     /* Some drivers (lavapipe among them) would try to back an impossible request on the host. */
@@ -139,7 +139,7 @@ subq_status subq_memory_alloc(subq_context *ctx, VkDeviceSize bytes, subq_alloca
                          (unsigned long long)ctx->memory.heap_bytes);
     subq_status status = SUBQ_OK;
     mtx_lock(&ctx->memory.lock);
-    bool own_block = size > ctx->memory.block_size / 2;
+    bool own_block = dedicated || size > ctx->memory.block_size / 2;
     bool found = false;
     for (subq_block *b = ctx->memory.blocks; b && !own_block && !found; b = b->next)
         found = take_from_block(b, size, out);
@@ -154,6 +154,16 @@ subq_status subq_memory_alloc(subq_context *ctx, VkDeviceSize bytes, subq_alloca
     }
     mtx_unlock(&ctx->memory.lock);
     return status;
+}
+
+subq_status subq_memory_alloc(subq_context *ctx, VkDeviceSize bytes, subq_allocation *out)
+{
+    return allocate(ctx, bytes, false, out);
+}
+
+subq_status subq_memory_alloc_dedicated(subq_context *ctx, VkDeviceSize bytes, subq_allocation *out)
+{
+    return allocate(ctx, bytes, true, out);
 }
 
 /* Insert the range keeping the list sorted, merging with neighbours. A full list (fragmentation

@@ -17,11 +17,11 @@ struct subq_pipeline {
 VkPipeline subq_pipeline_handle(const subq_pipeline *p) { return p->pipeline; }
 VkPipelineLayout subq_pipeline_layout(const subq_pipeline *p) { return p->layout; }
 
-subq_status subq_pipelines_init(subq_context *ctx, const subq_context_options *options)
+subq_status subq_pipelines_init(subq_context *ctx)
 {
     if (mtx_init(&ctx->pipelines.lock, mtx_plain) != thrd_success)
         return subq_fail(SUBQ_ERROR_OUT_OF_MEMORY, "could not create a mutex");
-    return subq_pipeline_disk_cache_open(ctx, options);
+    return subq_pipeline_disk_cache_open(ctx);
 }
 
 static void pipeline_destroy(subq_context *ctx, subq_pipeline *p)

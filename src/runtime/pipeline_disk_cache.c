@@ -3,10 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include "runtime/instance.h"
+#include "runtime/disk_cache.h"
 
 #define MAGIC "SUBQPIPE"
 #define MAX_CACHE_BYTES ((size_t)256 << 20)
@@ -19,33 +17,6 @@ typedef struct file_header {
     uint8_t cache_uuid[VK_UUID_SIZE];
     uint64_t data_bytes;
 } file_header;
-
-static void make_dirs(char *path)
-{
-    for (char *p = path + 1; *p; p++) {
-        if (*p != '/') continue;
-        *p = '\0';
-        mkdir(path, 0755);
-        *p = '/';
-    }
-    mkdir(path, 0755);
-}
-
-static bool cache_dir(const subq_context_options *options, char *dir, size_t size)
-{
-    const char *env;
-    if (options->cache_dir && *options->cache_dir)
-        snprintf(dir, size, "%s", options->cache_dir);
-    else if ((env = getenv("SUBQ_CACHE_DIR")) && *env)
-        snprintf(dir, size, "%s", env);
-    else if ((env = getenv("XDG_CACHE_HOME")) && *env)
-        snprintf(dir, size, "%s/subq", env);
-    else if ((env = getenv("HOME")) && *env)
-        snprintf(dir, size, "%s/.cache/subq", env);
-    else
-        return false;
-    return true;
-}
 
 static void expected_header(const subq_context *ctx, file_header *h)
 {
@@ -81,17 +52,13 @@ static void *read_cache(const subq_context *ctx, const char *path, size_t *bytes
     return data;
 }
 
-subq_status subq_pipeline_disk_cache_open(subq_context *ctx, const subq_context_options *options)
+subq_status subq_pipeline_disk_cache_open(subq_context *ctx)
 {
-    bool enabled = options->pipeline_cache == SUBQ_TOGGLE_DEFAULT
-                       ? subq_env_flag("SUBQ_PIPELINE_CACHE", true)
-                       : options->pipeline_cache == SUBQ_TOGGLE_ON;
-    char dir[900];
     size_t bytes = 0;
     void *data = NULL;
-    if (enabled && cache_dir(options, dir, sizeof dir)) {
-        snprintf(ctx->pipelines.cache_path, sizeof ctx->pipelines.cache_path,
-                 "%s/pipelines-%04x-%04x.bin", dir, ctx->info.vendor_id, ctx->info.device_id);
+    if (ctx->cache_dir[0]) {
+        snprintf(ctx->pipelines.cache_path, sizeof ctx->pipelines.cache_path, "%s/pipelines-%04x-%04x.bin",
+                 ctx->cache_dir, ctx->info.vendor_id, ctx->info.device_id);
         data = read_cache(ctx, ctx->pipelines.cache_path, &bytes);
     }
     VkPipelineCacheCreateInfo info = {.sType = VK_STRUCTURE_TYPE_PIPELINE_CACHE_CREATE_INFO,
@@ -108,22 +75,10 @@ subq_status subq_pipeline_disk_cache_open(subq_context *ctx, const subq_context_
 
 static void write_cache(const subq_context *ctx, const void *data, size_t bytes)
 {
-    char dir[sizeof ctx->pipelines.cache_path], tmp[sizeof ctx->pipelines.cache_path + 16];
-    snprintf(dir, sizeof dir, "%s", ctx->pipelines.cache_path);
-    char *slash = strrchr(dir, '/');
-    if (slash) {
-        *slash = '\0';
-        make_dirs(dir);
-    }
-    snprintf(tmp, sizeof tmp, "%s.%ld.tmp", ctx->pipelines.cache_path, (long)getpid());
-    FILE *f = fopen(tmp, "wb");
-    if (!f) return; /* a read-only home is not an error: the cache is an optimisation */
     file_header h;
     expected_header(ctx, &h);
     h.data_bytes = bytes;
-    bool ok = fwrite(&h, sizeof h, 1, f) == 1 && fwrite(data, 1, bytes, f) == bytes;
-    ok = fclose(f) == 0 && ok;
-    if (!ok || rename(tmp, ctx->pipelines.cache_path) != 0) remove(tmp);
+    subq_disk_cache_write(ctx->pipelines.cache_path, &h, sizeof h, data, bytes);
 }
 
 void subq_pipeline_disk_cache_close(subq_context *ctx)

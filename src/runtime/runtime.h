@@ -62,6 +62,9 @@ typedef struct subq_pipeline_set {
 
 /* ---- context ----------------------------------------------------------------------------- */
 
+/* VkFFT plans of the FFT convolutions (src/fft/fft_plan.c). */
+typedef struct subq_fft_plans subq_fft_plans;
+
 typedef struct subq_staging {
     mtx_t lock;
     VkCommandPool pool;
@@ -92,6 +95,8 @@ struct subq_context {
     subq_memory memory;
     subq_staging staging;
     subq_pipeline_set pipelines;
+    subq_fft_plans *fft_plans;
+    char cache_dir[900]; /* the on-disk caches' directory; "" when they are off */
     atomic_uint validation_messages;
 };
 
@@ -103,6 +108,9 @@ subq_status subq_context_start_services(subq_context *ctx, const subq_context_op
 
 /* Submit one command buffer on the context's queue (serialised: the queue may be shared). */
 subq_status subq_queue_submit(subq_context *ctx, VkCommandBuffer cmd, VkFence fence);
+/* Hold the queue for code that submits by itself (VkFFT's plan creation uploads tables). */
+void subq_queue_lock(subq_context *ctx);
+void subq_queue_unlock(subq_context *ctx);
 /* Wait for a fence; a GPU that never answers becomes SUBQ_ERROR_DEVICE_LOST, not a hang. */
 subq_status subq_fence_wait(subq_context *ctx, VkFence fence, const char *what);
 /* A full compute/transfer memory barrier: orders a command buffer after earlier submissions. */
@@ -111,6 +119,8 @@ void subq_cmd_full_barrier(const subq_context *ctx, VkCommandBuffer cmd);
 subq_status subq_memory_init(subq_context *ctx);
 void subq_memory_release(subq_context *ctx);
 subq_status subq_memory_alloc(subq_context *ctx, VkDeviceSize bytes, subq_allocation *out);
+/* A block of its own: the allocation starts at offset 0 of its VkBuffer. */
+subq_status subq_memory_alloc_dedicated(subq_context *ctx, VkDeviceSize bytes, subq_allocation *out);
 void subq_memory_free(subq_context *ctx, subq_allocation *allocation);
 
 subq_status subq_staging_init(subq_context *ctx);
@@ -120,11 +130,14 @@ subq_status subq_staging_write(subq_context *ctx, VkBuffer buffer, VkDeviceSize 
 subq_status subq_staging_read(subq_context *ctx, VkBuffer buffer, VkDeviceSize offset, void *host,
                               VkDeviceSize bytes);
 
-subq_status subq_pipelines_init(subq_context *ctx, const subq_context_options *options);
+subq_status subq_pipelines_init(subq_context *ctx);
 void subq_pipelines_release(subq_context *ctx);
 subq_status subq_pipeline_get(subq_context *ctx, const subq_kernel *kernel, subq_pipeline **out);
 VkPipeline subq_pipeline_handle(const subq_pipeline *pipeline);
 VkPipelineLayout subq_pipeline_layout(const subq_pipeline *pipeline);
+
+subq_status subq_fft_plans_init(subq_context *ctx);
+void subq_fft_plans_release(subq_context *ctx);
 
 /* ---- tensors ----------------------------------------------------------------------------- */
 
@@ -158,6 +171,10 @@ typedef struct subq_binding {
 } subq_binding;
 
 subq_binding subq_tensor_binding(const subq_tensor *tensor);
+/* A dense tensor alone in its VkBuffer, from byte 0: for code that binds whole buffers at offset 0
+ * (VkFFT). */
+subq_status subq_tensor_create_dedicated(subq_context *ctx, subq_dtype dtype, int rank, const int64_t *shape,
+                                         subq_tensor **tensor);
 /* Elements between the first and one past the last element the tensor can address. */
 int64_t subq_tensor_span(const subq_tensor *tensor);
 bool subq_tensor_is_dense(const subq_tensor *tensor);
@@ -178,6 +195,12 @@ typedef struct subq_arg {
 subq_status subq_stream_dispatch(subq_stream *stream, const subq_kernel *kernel, const subq_arg *args,
                                  const void *push, const uint32_t groups[3]);
 subq_context *subq_stream_context(const subq_stream *stream);
+/* Commands recorded by code other than subq_stream_dispatch (VkFFT): begin gives the command
+ * buffer to record into, after a full barrier (foreign code orders itself against nothing before
+ * it); end adds a full barrier and forgets the tracked ranges, which the foreign commands made
+ * incomplete. */
+subq_status subq_stream_foreign_begin(subq_stream *stream, VkCommandBuffer *cmd);
+void subq_stream_foreign_end(subq_stream *stream);
 
 /* Workgroup counts for `invocations` threads in groups of `width`, spread over x and y so that
  * no count exceeds the device limit; shaders rebuild the linear index from gl_NumWorkGroups.x. */

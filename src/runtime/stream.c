@@ -275,6 +275,20 @@ subq_status subq_stream_dispatch(subq_stream *s, const subq_kernel *kernel, cons
     return SUBQ_OK;
 }
 
+subq_status subq_stream_foreign_begin(subq_stream *s, VkCommandBuffer *cmd)
+{
+    if (!s->recording) SUBQ_TRY(begin_recording(s));
+    *cmd = s->cmd[s->current];
+    subq_cmd_full_barrier(s->ctx, *cmd);
+    return SUBQ_OK;
+}
+
+void subq_stream_foreign_end(subq_stream *s)
+{
+    subq_cmd_full_barrier(s->ctx, s->cmd[s->current]);
+    s->written_count = s->read_count = 0;
+}
+
 subq_status subq_groups_1d(const subq_context *ctx, uint64_t invocations, uint32_t width,
                            uint32_t groups[3])
 {

@@ -58,8 +58,8 @@ static int64_t storage_elements(const subq_tensor *t)
     return (int64_t)(t->storage->bytes / subq_dtype_size(t->dtype));
 }
 
-subq_status subq_tensor_create(subq_context *ctx, subq_dtype dtype, int rank, const int64_t *shape,
-                               subq_tensor **tensor)
+static subq_status create(subq_context *ctx, subq_dtype dtype, int rank, const int64_t *shape, bool dedicated,
+                          subq_tensor **tensor)
 {
     if (!ctx) return subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "context: expected a context, got NULL");
     if (!tensor) return subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "tensor: expected a non-NULL pointer");
@@ -79,7 +79,8 @@ subq_status subq_tensor_create(subq_context *ctx, subq_dtype dtype, int rank, co
     memcpy(t->shape, shape, (size_t)rank * sizeof *shape);
     dense_strides(rank, shape, t->strides);
     storage->bytes = (VkDeviceSize)subq_tensor_span(t) * subq_dtype_size(dtype);
-    subq_status status = subq_memory_alloc(ctx, storage->bytes, &storage->allocation);
+    subq_status status = dedicated ? subq_memory_alloc_dedicated(ctx, storage->bytes, &storage->allocation)
+                                   : subq_memory_alloc(ctx, storage->bytes, &storage->allocation);
     if (status != SUBQ_OK) {
         free(t);
         free(storage);
@@ -92,6 +93,18 @@ subq_status subq_tensor_create(subq_context *ctx, subq_dtype dtype, int rank, co
     t->storage = storage;
     *tensor = t;
     return SUBQ_OK;
+}
+
+subq_status subq_tensor_create(subq_context *ctx, subq_dtype dtype, int rank, const int64_t *shape,
+                               subq_tensor **tensor)
+{
+    return create(ctx, dtype, rank, shape, false, tensor);
+}
+
+subq_status subq_tensor_create_dedicated(subq_context *ctx, subq_dtype dtype, int rank, const int64_t *shape,
+                                         subq_tensor **tensor)
+{
+    return create(ctx, dtype, rank, shape, true, tensor);
 }
 
 subq_status subq_tensor_view(const subq_tensor *base, int64_t offset, int rank, const int64_t *shape,

@@ -9,6 +9,7 @@ void check_causal_conv1d_errors(checker *c);
 void check_gate(checker *c);
 void check_norm(checker *c);
 void check_linear(checker *c);
+void check_fft_conv(checker *c);
 
 const check_entry subq_checks[] = {
     {"depthwise_conv", check_depthwise_conv},
@@ -19,5 +20,6 @@ const check_entry subq_checks[] = {
     {"gate", check_gate},
     {"norm", check_norm},
     {"linear", check_linear},
+    {"fft_conv", check_fft_conv},
     {NULL, NULL},
 };

@@ -6,6 +6,7 @@ int bench_causal_conv1d(bench *b);
 int bench_linear(bench *b);
 int bench_norm(bench *b);
 int bench_gate(bench *b);
+int bench_fft_conv(bench *b);
 
 const bench_entry subq_benches[] = {
     {"depthwise_conv", bench_depthwise_conv},
@@ -13,5 +14,6 @@ const bench_entry subq_benches[] = {
     {"linear", bench_linear},
     {"norm", bench_norm},
     {"gate", bench_gate},
+    {"fft_conv", bench_fft_conv},
     {NULL, NULL},
 };

@@ -1,0 +1,141 @@
+"""subq's FFT convolution against PyTorch's own FFTs running the SPEC.md section 4 formulas
+(torch.fft.rfft/irfft for the causal form, rfftn/irfftn with zero padding, crop and circular phase
+shift for the ND forms), in float64, on fresh random inputs, through the Python binding.
+Prints 'N passed, M failed'."""
+import math
+import os
+import sys
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "python"))
+import subq  # noqa: E402
+
+rng = np.random.default_rng()
+TOLERANCE = 1e-5  # max |y - ref| <= TOLERANCE * max(1, max |ref|)
+
+
+def random(*shape):
+    values = rng.uniform(0.05, 1.0, shape) * rng.choice([-1.0, 1.0], shape)
+    return values.astype(np.float32)
+
+
+def gated(x, pre):
+    return x * pre if pre is not None else x
+
+
+def finish(conv, u, post, shortcut):
+    if shortcut is not None:
+        conv = conv + shortcut.view(1, -1, *[1] * (u.dim() - 2)) * u
+    return conv * post if post is not None else conv
+
+
+def torch_causal(u, k):
+    """Hyena's fftconv: y = irfft(rfft(u, 2L) * rfft(k, 2L), 2L)[..., :L]."""
+    L = u.shape[-1]
+    F = 2 * L
+    return torch.fft.irfft(torch.fft.rfft(u, n=F) * torch.fft.rfft(k, n=F), n=F)[..., :L]
+
+
+def torch_nd(u, k, paddings):
+    """CKConvND: per axis zero (F = min(N + ceil(K/2), 2N), crop [K/2, K/2 + N)) or circular
+    (F = N, spectrum times exp(-2 pi i f s / N), s = -((K-1)/2))."""
+    dims = list(range(2, u.dim()))
+    N, K = u.shape[2:], k.shape[2:]
+    F = [min(n + math.ceil(kk / 2), 2 * n) if p == "zero" else n for n, kk, p in zip(N, K, paddings)]
+    spectrum = torch.fft.rfftn(u, s=F, dim=dims) * torch.fft.rfftn(k, s=F, dim=dims)
+    for a, (n, kk, p) in enumerate(zip(N, K, paddings)):
+        if p != "circular":
+            continue
+        last = a == len(N) - 1
+        f = torch.arange(n // 2 + 1 if last else n, dtype=torch.float64)
+        phase = torch.exp(-2j * math.pi * f * (-((kk - 1) // 2)) / n)
+        shape = [1] * spectrum.dim()
+        shape[2 + a] = phase.shape[0]
+        spectrum = spectrum * phase.view(shape)
+    y = torch.fft.irfftn(spectrum, s=F, dim=dims)
+    for a, (n, kk, p) in enumerate(zip(N, K, paddings)):
+        if p == "zero":
+            y = y.narrow(2 + a, kk // 2, n)
+    return y
+
+
+CASES = [
+    # batch, channels, kernel batch, N, K, causal, padding, extras (pre, post, shortcut)
+    (2, 4, 1, (100,), (100,), True, "zero", (False, False, False)),
+    (1, 3, 1, (1000,), (37,), True, "zero", (False, False, True)),
+    (2, 3, 2, (257,), (257,), True, "zero", (True, True, True)),
+    (2, 2, 1, (33,), (65,), False, "zero", (False, False, False)),
+    (2, 2, 2, (32,), (31,), False, "circular", (True, False, True)),
+    (2, 3, 1, (12, 16), (23, 31), False, "zero", (True, True, True)),
+    (1, 2, 1, (16, 16), (15, 15), False, "circular", (False, False, False)),
+    (2, 2, 2, (10, 12), (19, 11), False, ("zero", "circular"), (False, True, False)),
+    (1, 2, 1, (4, 5, 6), (7, 9, 11), False, "zero", (False, False, True)),
+]
+
+
+def run_case(ctx, case):
+    batch, C, Bk, N, K, causal, padding, (has_pre, has_post, has_shortcut) = case
+    x, k = random(batch, C, *N), random(Bk, C, *K)
+    pre = random(batch, C, *N) if has_pre else None
+    post = random(batch, C, *N) if has_post else None
+    shortcut = random(C) if has_shortcut else None
+    t = {name: torch.from_numpy(v).double() if v is not None else None
+         for name, v in dict(x=x, k=k, pre=pre, post=post, shortcut=shortcut).items()}
+    u = gated(t["x"], t["pre"])
+    paddings = [padding] * len(N) if isinstance(padding, str) else list(padding)
+    conv = torch_causal(u, t["k"]) if causal else torch_nd(u, t["k"], paddings)
+    expected = finish(conv, u, t["post"], t["shortcut"]).numpy()
+    device = {name: ctx.tensor(v) if v is not None else None
+              for name, v in dict(x=x, k=k, pre=pre, post=post, shortcut=shortcut).items()}
+    y = subq.fft_conv(device["x"], device["k"], causal=causal, padding=padding, pre=device["pre"],
+                      post=device["post"], shortcut=device["shortcut"]).numpy()
+    error = np.abs(y - expected).max() / max(1.0, np.abs(expected).max())
+    return y.shape == expected.shape and error < TOLERANCE, error
+
+
+def run_update(ctx):
+    """One kernel object, new weights: the second call must use them."""
+    x, k1, k2 = random(2, 3, 64), random(1, 3, 127), random(1, 3, 127)
+    kernel = subq.FFTKernel(ctx.tensor(k1), (64,), padding="zero")
+    tx = ctx.tensor(x)
+    errors = []
+    for k in (k1, k2):
+        if k is k2:
+            kernel.update(ctx.tensor(k2))
+        expected = torch_nd(torch.from_numpy(x).double(), torch.from_numpy(k).double(), ["zero"]).numpy()
+        errors.append(np.abs(kernel(tx).numpy() - expected).max() / max(1.0, np.abs(expected).max()))
+    return max(errors) < TOLERANCE, max(errors)
+
+
+def main():
+    ctx = subq.Context()
+    passed = failed = 0
+    for case in CASES:
+        ok, error = run_case(ctx, case)
+        print(f"{'ok  ' if ok else 'FAIL'} {case} max error {error:.2e}")
+        passed += ok
+        failed += not ok
+    ok, error = run_update(ctx)
+    print(f"{'ok  ' if ok else 'FAIL'} kernel update max error {error:.2e}")
+    passed += ok
+    failed += not ok
+    try:
+        subq.fft_conv(ctx.tensor(random(2, 4, 9)), ctx.tensor(random(1, 3, 9)), causal=True)
+        print("FAIL mismatched channels were accepted")
+        failed += 1
+    except subq.SubqError as e:
+        ok = e.status == "invalid argument" and "channels" in str(e)
+        print(f"{'ok  ' if ok else 'FAIL'} mismatched channels raise SubqError: {e}")
+        passed += ok
+        failed += not ok
+    if ctx.validation_messages:
+        print(f"FAIL {ctx.validation_messages} validation messages")
+        failed += 1
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
