@@ -6,6 +6,7 @@ void check_causal_conv1d_varlen(checker *c);
 void check_causal_conv1d(checker *c);
 void check_causal_conv1d_update(checker *c);
 void check_causal_conv1d_errors(checker *c);
+void check_fft_conv_fused(checker *c);
 
 const check_entry subq_checks[] = {
     {"depthwise_conv", check_depthwise_conv},
@@ -13,5 +14,6 @@ const check_entry subq_checks[] = {
     {"causal_conv1d", check_causal_conv1d},
     {"causal_conv1d_update", check_causal_conv1d_update},
     {"causal_conv1d_errors", check_causal_conv1d_errors},
+    {"fft_conv_fused", check_fft_conv_fused},
     {NULL, NULL},
 };
