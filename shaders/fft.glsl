@@ -18,11 +18,9 @@ vec2 turn(float f)
     float c = 1.0 + r2 * (-19.73920880 + r2 * (64.93939402 + r2 * (-85.45681721 + r2 * (60.24464137 +
                                                                                        r2 * -26.42625678))));
     vec2 w = vec2(c, -s);
-    uint q = uint(quarter) & 3u; // times (-i)^q
-    if (q == 1u) return vec2(w.y, -w.x);
-    if (q == 2u) return -w;
-    if (q == 3u) return vec2(-w.y, w.x);
-    return w;
+    uint q = uint(quarter); // times (-i)^q, without branches
+    w = (q & 1u) != 0u ? vec2(w.y, -w.x) : w;
+    return (q & 2u) != 0u ? -w : w;
 }
 
 // exp(-2 pi i k / 32) for k < 16: the constant twiddles inside butterflies of radix <= 32.
