@@ -1,5 +1,6 @@
 /* subq_fft_conv: argument checks, then the path that records the call. */
 #include "fft/fft_conv.h"
+#include "fft/fused_causal.h"
 #include "runtime/args.h"
 
 /* The spatial axes (from axis 2 on) dense, as one row-major block per (b, c). */
@@ -73,6 +74,16 @@ static subq_status check_rest(const subq_fft_conv_call *c)
     return subq_arg_disjoint("y", c->y, "fft_kernel's spectrum", subq_fft_kernel_spectrum(c->kernel));
 }
 
+/* The fused single-dispatch path reads the kernel's spectrum as it is when its FFT size equals the
+ * kernel's 2L, i.e. for causal convolutions of power-of-two length, and when the rows fit the
+ * device's shared memory; everything else takes the general path. */
+static bool fused_applies(const subq_fft_conv_call *c)
+{
+    int64_t length = subq_fft_kernel_length(c->kernel);
+    return subq_fft_kernel_causal(c->kernel) && subq_fft_conv_fused_fft_size(length) == 2 * length &&
+           subq_fft_conv_fused_supports(subq_fft_kernel_context(c->kernel), length);
+}
+
 subq_status subq_fft_conv(subq_stream *stream, const subq_tensor *x, const subq_fft_kernel *fft_kernel,
                           const subq_fft_conv_extras *extras, subq_tensor *y)
 {
@@ -84,5 +95,8 @@ subq_status subq_fft_conv(subq_stream *stream, const subq_tensor *x, const subq_
     call.batch = x->shape[0];
     call.channels = x->shape[1];
     SUBQ_TRY(check_rest(&call));
+    if (fused_applies(&call))
+        return subq_fft_conv_fused(stream, x, subq_fft_kernel_spectrum(fft_kernel), call.pre, call.post,
+                                   call.shortcut, y);
     return subq_fft_conv_general(&call);
 }

@@ -10,6 +10,7 @@ void check_gate(checker *c);
 void check_norm(checker *c);
 void check_linear(checker *c);
 void check_fft_conv(checker *c);
+void check_fft_conv_fused(checker *c);
 
 const check_entry subq_checks[] = {
     {"depthwise_conv", check_depthwise_conv},
@@ -21,5 +22,6 @@ const check_entry subq_checks[] = {
     {"norm", check_norm},
     {"linear", check_linear},
     {"fft_conv", check_fft_conv},
+    {"fft_conv_fused", check_fft_conv_fused},
     {NULL, NULL},
 };

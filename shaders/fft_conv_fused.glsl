@@ -1,0 +1,270 @@
+// Fused causal FFT convolution (src/fft/fused_causal.c), one dispatch: for each row
+//   y = post * (irfft(rfft(u, P) * S, P)[:L] + D * u),  u = pre * x,
+// with x read once and y written once. Two real rows travel as one complex signal u0 + i u1
+// through a P-point complex FFT (P = 2^LOG_P >= 2L). Rows of one spectrum (a channel, a shared
+// kernel) then just multiply by it; others are told apart through Z(-k) first (SEPARATE). The
+// inverse is the forward FFT of the conjugate.
+//
+// Each of the T = P / E invocations of a pair holds E points in registers, point t + T * m in
+// a[m]. A Stockham pass of radix E (REM for the first) transforms them there; the next pass's
+// points arrive through shared memory, one component at a time under SPLIT_EXCHANGE (half the
+// memory). The first forward pass knows that the upper half of its input is the zero padding.
+// Loops over points unroll, so a[] stays in registers; loops over passes do not.
+#extension GL_EXT_control_flow_attributes : require
+#include "fft.glsl"
+
+layout(local_size_x_id = 0) in;
+layout(constant_id = 1) const uint LOG_P = 1u;
+layout(constant_id = 2) const uint LOG_E = 1u;
+layout(constant_id = 3) const uint FLAGS = 0u;
+
+const bool HAS_PRE = (FLAGS & 1u) != 0u;
+const bool HAS_POST = (FLAGS & 2u) != 0u;
+const bool HAS_SHORTCUT = (FLAGS & 4u) != 0u;
+const bool SEPARATE = (FLAGS & 8u) != 0u;
+const uint PAD = (FLAGS >> 4u) & 1u; // one padding element per 128 bytes against bank conflicts
+
+const uint P = 1u << LOG_P;
+const uint E = 1u << LOG_E;
+const uint T = P / E;
+const uint PAIRS = gl_WorkGroupSize.x / T;
+const uint PASSES = (LOG_P + LOG_E - 1u) / LOG_E;
+const uint LOG_REM = LOG_P - (PASSES - 1u) * LOG_E;
+
+layout(std430, binding = 0) readonly buffer X { float x[]; };
+layout(std430, binding = 1) readonly buffer Spectrum { float spectrum[]; };
+layout(std430, binding = 2) readonly buffer Pre { float pre[]; };
+layout(std430, binding = 3) readonly buffer Post { float post[]; };
+layout(std430, binding = 4) readonly buffer Shortcut { float shortcut[]; };
+layout(std430, binding = 5) writeonly buffer Y { float y[]; };
+
+layout(push_constant) uniform Params {
+    uint x_first, spectrum_first, pre_first, post_first, shortcut_first, y_first;
+    uint x_stride[2], y_stride[2], pre_stride[2], post_stride[2], spectrum_stride[2]; // batch, channel
+    uint shortcut_stride;
+    uint batch, channels, len;
+} p;
+
+#ifdef SPLIT_EXCHANGE
+const uint COMPONENTS = 2u;
+const uint PAD_SHIFT = 5u;
+const uint PAIR_STRIDE = P + PAD * (P >> PAD_SHIFT);
+shared float sh[PAIRS * PAIR_STRIDE];
+#else
+const uint COMPONENTS = 1u;
+const uint PAD_SHIFT = 4u;
+const uint PAIR_STRIDE = P + PAD * (P >> PAD_SHIFT);
+shared vec2 sh[PAIRS * PAIR_STRIDE];
+#endif
+
+vec2 a[E];         // point t + T * m of the pair's signal
+vec2 mirror_of[E]; // SEPARATE: conj(Z[-k]) for k = t + T * m
+vec2 u[E / 2u];    // the gated inputs, kept for the shortcut
+uint t, pair_base;
+bool valid[2];
+uint x_row[2], y_row[2], pre_row[2], post_row[2], spectrum_row[2];
+float d[2];
+
+void put(uint i, vec2 v, uint c)
+{
+    uint at = pair_base + i + PAD * (i >> PAD_SHIFT);
+#ifdef SPLIT_EXCHANGE
+    sh[at] = v[c];
+#else
+    sh[at] = v;
+#endif
+}
+
+void get(uint i, inout vec2 v, uint c)
+{
+    uint at = pair_base + i + PAD * (i >> PAD_SHIFT);
+#ifdef SPLIT_EXCHANGE
+    v[c] = sh[at];
+#else
+    v = sh[at];
+#endif
+}
+
+// After a pass of radix 2^log_r over sub-transforms of length ns, output r of butterfly q
+// (in a[q + r * stride]) belongs at ((j / ns) * radix + r) * ns + j % ns, j = t + T * q; the
+// next pass wants point t + T * m in a[m].
+void exchange(uint log_r, uint ns)
+{
+    uint log_stride = LOG_E - log_r;
+    [[unroll]] for (uint c = 0u; c < COMPONENTS; c++) {
+        barrier();
+        [[unroll]] for (uint m = 0u; m < E; m++) {
+            uint j = t + T * (m & ((1u << log_stride) - 1u)), r = m >> log_stride;
+            put(((j & ~(ns - 1u)) << log_r) + r * ns + (j & (ns - 1u)), a[m], c);
+        }
+        barrier();
+        [[unroll]] for (uint m = 0u; m < E; m++) get(t + T * m, a[m], c);
+    }
+}
+
+// Inputs r >= 1 of butterfly q times exp(-2 pi i f r); powers by squaring keep the error at a
+// few ulp where a running product would grow it with r.
+void twiddle(uint q, uint radix, uint stride, float f)
+{
+    vec2 w[E];
+    vec2 w1 = turn(f);
+    [[unroll]] for (uint r = 1u; r < radix; r++) {
+        w[r] = r == 1u ? w1 : (r & 1u) == 0u ? cmul(w[r / 2u], w[r / 2u]) : cmul(w[r - 1u], w1);
+        a[q + r * stride] = cmul(a[q + r * stride], w[r]);
+    }
+}
+
+// A DIF radix-2 network over the butterfly's inputs, then its outputs back in natural order.
+// zero_upper: inputs r >= radix / 2 are zero, so the first stage only rotates copies.
+void dft(uint q, uint log_r, uint stride, bool zero_upper)
+{
+    uint radix = 1u << log_r;
+    [[unroll]] for (uint s = 0u; s < log_r; s++) {
+        uint span = radix >> (s + 1u);
+        [[unroll]] for (uint i = 0u; i < radix / 2u; i++) {
+            uint lo = q + ((i / span) * 2u * span + i % span) * stride, hi = lo + span * stride;
+            uint k = (i % span) << (5u - log_r + s);
+            if (zero_upper && s == 0u) {
+                a[hi] = rotate32(a[lo], k);
+            } else {
+                vec2 x0 = a[lo], x1 = a[hi];
+                a[lo] = x0 + x1;
+                a[hi] = rotate32(x0 - x1, k);
+            }
+        }
+    }
+    vec2 natural[E];
+    [[unroll]] for (uint r = 0u; r < radix; r++)
+        natural[r] = a[q + (bitfieldReverse(r) >> (32u - log_r)) * stride];
+    [[unroll]] for (uint r = 0u; r < radix; r++) a[q + r * stride] = natural[r];
+}
+
+// One Stockham pass of radix 2^log_r over sub-transforms of length ns.
+void pass(uint log_r, uint ns, bool zero_upper)
+{
+    uint stride = E >> log_r;
+    [[unroll]] for (uint q = 0u; q < stride; q++) {
+        if (ns > 1u) twiddle(q, 1u << log_r, stride, float((t + T * q) & (ns - 1u)) / float(ns << log_r));
+        dft(q, log_r, stride, zero_upper);
+    }
+}
+
+// Forward P-point FFT: point t + T * m in a[m] before, frequency t + T * m in a[m] after. The
+// passes after the first share one copy of their code, half the size of unrolled passes: on an
+// H100 unrolled passes were up to a third faster at some plans but 2-5x slower at neighbouring
+// ones, where these loops ran evenly.
+void fft(bool zero_upper)
+{
+    pass(LOG_REM, 1u, zero_upper);
+    uint log_r = LOG_REM, ns = 1u;
+    [[dont_unroll]] for (uint i = 1u; i < PASSES; i++) {
+        exchange(log_r, ns);
+        ns <<= log_r;
+        log_r = LOG_E;
+        pass(LOG_E, ns, false);
+    }
+}
+
+void set_row(uint h, uint pair)
+{
+    uint rows = p.batch * p.channels, g = 2u * pair + h;
+    valid[h] = g < rows;
+    g = min(g, rows - 1u); // a missing second row shares the first's spectrum
+    uint b = g % p.batch, c = g / p.batch;
+    x_row[h] = p.x_first + b * p.x_stride[0] + c * p.x_stride[1];
+    y_row[h] = p.y_first + b * p.y_stride[0] + c * p.y_stride[1];
+    pre_row[h] = p.pre_first + b * p.pre_stride[0] + c * p.pre_stride[1];
+    post_row[h] = p.post_first + b * p.post_stride[0] + c * p.post_stride[1];
+    spectrum_row[h] = p.spectrum_first + b * p.spectrum_stride[0] + c * p.spectrum_stride[1];
+    d[h] = HAS_SHORTCUT ? shortcut[p.shortcut_first + c * p.shortcut_stride] : 0.0;
+}
+
+float gated(uint h, uint n)
+{
+    if (!valid[h] || n >= p.len) return 0.0;
+    return HAS_PRE ? x[x_row[h] + n] * pre[pre_row[h] + n] : x[x_row[h] + n];
+}
+
+// Only points below P / 2 can hold data: the rest is the padding.
+void load_input()
+{
+    [[unroll]] for (uint m = 0u; m < E / 2u; m++) {
+        uint n = t + T * m;
+        a[m] = vec2(gated(0u, n), gated(1u, n));
+        u[m] = a[m];
+    }
+}
+
+// Bin k of the full P-point spectrum of a real kernel: conj(S[P - k]) above P / 2. Like irfft,
+// ignore the imaginary parts of the DC and Nyquist bins.
+vec2 spectrum_bin(uint h, uint m)
+{
+    uint k = t + T * m;
+    uint at = spectrum_row[h] + 2u * (m < E / 2u ? k : P - k);
+    vec2 s = vec2(spectrum[at], spectrum[at + 1u]);
+    if (m >= E / 2u) s.y = -s.y;
+    if (t == 0u && (m == 0u || m == E / 2u)) s.y = 0.0;
+    return s;
+}
+
+// mirror_of[m] = conj(Z[(P - k) mod P]) for k = t + T * m.
+void mirror()
+{
+    [[unroll]] for (uint c = 0u; c < COMPONENTS; c++) {
+        barrier();
+        [[unroll]] for (uint m = 0u; m < E; m++) put(t + T * m, a[m], c);
+        barrier();
+        [[unroll]] for (uint m = 0u; m < E; m++) get((P - t - T * m) & (P - 1u), mirror_of[m], c);
+    }
+    [[unroll]] for (uint m = 0u; m < E; m++) mirror_of[m] = cconj(mirror_of[m]);
+}
+
+// Z = U0 + i U1 with U0 = (Z + conj Z(-k)) / 2 and U1 = (Z - conj Z(-k)) / 2i, so
+// U0 S0 + i U1 S1 = Z (S0 + S1) / 2 + conj Z(-k) (S0 - S1) / 2; then conjugate for the inverse.
+void multiply()
+{
+    if (SEPARATE) mirror();
+    [[unroll]] for (uint m = 0u; m < E; m++) {
+        vec2 s0 = spectrum_bin(0u, m);
+        if (SEPARATE) {
+            vec2 s1 = spectrum_bin(1u, m);
+            a[m] = cconj(cmul(a[m], 0.5 * (s0 + s1)) + cmul(mirror_of[m], 0.5 * (s0 - s1)));
+        } else {
+            a[m] = cconj(cmul(a[m], s0));
+        }
+    }
+}
+
+void store(uint h, uint n, float conv, float gated_input)
+{
+    if (!valid[h]) return;
+    float v = HAS_SHORTCUT ? conv + d[h] * gated_input : conv;
+    y[y_row[h] + n] = HAS_POST ? v * post[post_row[h] + n] : v;
+}
+
+// The inverse FFT of the conjugate left conj(y0 + i y1) in a[m] for the first P / 2 points.
+void store_output()
+{
+    [[unroll]] for (uint m = 0u; m < E / 2u; m++) {
+        uint n = t + T * m;
+        if (n >= p.len) continue;
+        store(0u, n, a[m].x, u[m].x);
+        store(1u, n, -a[m].y, u[m].y);
+    }
+}
+
+void main()
+{
+    uint pair_in_group = gl_LocalInvocationID.x / T;
+    t = gl_LocalInvocationID.x % T;
+    pair_base = pair_in_group * PAIR_STRIDE;
+    uint pair = (gl_WorkGroupID.x + gl_WorkGroupID.y * gl_NumWorkGroups.x) * PAIRS + pair_in_group;
+    set_row(0u, pair);
+    set_row(1u, pair);
+    load_input();
+    [[dont_unroll]] for (uint direction = 0u; direction < 2u; direction++) {
+        if (direction == 1u) multiply();
+        fft(direction == 0u);
+    }
+    store_output();
+}

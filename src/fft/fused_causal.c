@@ -1,0 +1,241 @@
+/* The fused causal FFT convolution (fused_causal.h). Shaders: fft_conv_fused.comp and
+ * fft_conv_fused_split.comp, one source (fft_conv_fused.glsl) with two shared-memory layouts. */
+#include "fft/fused_causal.h"
+
+#include "ops/push.h"
+#include "runtime/args.h"
+#include "subq_shaders.h"
+
+/* Defaults measured on an H100 (B = 16, C = 768, L = 1K-4K), the fastest of the plans tried at
+ * every length: one pair per workgroup once it has 256 invocations (two were 15-50% slower), 8
+ * points per invocation up to 2048-point FFTs and 16 beyond, real and imaginary parts exchanged
+ * in turn through padded shared memory. */
+#define TARGET_THREADS 256
+#define LOG_SMALL_PER_THREAD 3
+#define LOG_LARGE_PER_THREAD 4
+#define LOG_LARGE_SIZE 12
+#define MAX_LOG_SIZE 30
+
+enum { HAS_PRE = 1, HAS_POST = 2, HAS_SHORTCUT = 4, SEPARATE = 8, PAD = 16 };
+
+typedef struct fused_push {
+    uint32_t x_first, spectrum_first, pre_first, post_first, shortcut_first, y_first;
+    uint32_t x_stride[2], y_stride[2], pre_stride[2], post_stride[2], spectrum_stride[2];
+    uint32_t shortcut_stride;
+    uint32_t batch, channels, len;
+} fused_push;
+_Static_assert(sizeof(fused_push) <= 128, "push constants: Vulkan guarantees only 128 bytes");
+
+typedef struct fused_args {
+    const subq_tensor *x, *spectrum, *pre, *post, *shortcut;
+    subq_tensor *y;
+} fused_args;
+
+static uint32_t log2_fft_size(int64_t length)
+{
+    uint32_t log_size = 1;
+    while (log_size < MAX_LOG_SIZE && ((int64_t)1 << log_size) < 2 * length) log_size++;
+    return log_size;
+}
+
+int64_t subq_fft_conv_fused_fft_size(int64_t length)
+{
+    if (length < 1 || length > ((int64_t)1 << (MAX_LOG_SIZE - 1))) return 0;
+    return (int64_t)1 << log2_fft_size(length);
+}
+
+static uint32_t plan_threads(const subq_fused_plan *plan)
+{
+    return plan->pairs << (plan->log_size - plan->log_per_thread);
+}
+
+/* Mirrors the shader's PAIR_STRIDE: padding one element per 32 floats or per 16 complex values. */
+static uint64_t plan_shared_bytes(const subq_fused_plan *plan)
+{
+    uint64_t points = (uint64_t)1 << plan->log_size;
+    uint64_t padded = points + (plan->pad ? points >> (plan->split ? 5 : 4) : 0);
+    return plan->pairs * padded * (plan->split ? 4 : 8);
+}
+
+bool subq_fft_conv_fused_plan_fits(const subq_context *ctx, const subq_fused_plan *plan)
+{
+    if (plan->log_size < 1 || plan->log_size > MAX_LOG_SIZE || plan->log_per_thread < 1 ||
+        plan->log_per_thread > 5 || plan->log_per_thread > plan->log_size || plan->pairs < 1 ||
+        plan->pairs > ctx->info.max_workgroup_invocations)
+        return false;
+    uint64_t threads = (uint64_t)plan->pairs << (plan->log_size - plan->log_per_thread);
+    return threads <= ctx->info.max_workgroup_invocations && threads <= ctx->info.max_workgroup_size[0] &&
+           plan_shared_bytes(plan) <= ctx->info.max_shared_memory_bytes;
+}
+
+/* Fewer row pairs per workgroup before giving up the padding. Exchanging whole complex values
+ * (split = false) takes twice the memory and was no faster; plans can still ask for it. */
+static bool find_plan(const subq_context *ctx, int64_t length, subq_fused_plan *plan)
+{
+    static const bool layouts[2][2] = {{true, true}, {true, false}}; /* split, pad */
+    if (subq_fft_conv_fused_fft_size(length) == 0) return false;
+    uint32_t log_size = log2_fft_size(length);
+    uint32_t log_e = log_size >= LOG_LARGE_SIZE ? LOG_LARGE_PER_THREAD : LOG_SMALL_PER_THREAD;
+    if (log_e > log_size) log_e = log_size;
+    uint32_t threads_per_pair = 1u << (log_size - log_e);
+    for (int i = 0; i < 2; i++) {
+        subq_fused_plan p = {.log_size = log_size, .log_per_thread = log_e,
+                             .pairs = threads_per_pair < TARGET_THREADS ? TARGET_THREADS / threads_per_pair : 1,
+                             .split = layouts[i][0], .pad = layouts[i][1]};
+        while (p.pairs > 1 && !subq_fft_conv_fused_plan_fits(ctx, &p)) p.pairs /= 2;
+        if (subq_fft_conv_fused_plan_fits(ctx, &p)) {
+            *plan = p;
+            return true;
+        }
+    }
+    return false;
+}
+
+subq_status subq_fft_conv_fused_default_plan(const subq_context *ctx, int64_t length, subq_fused_plan *plan)
+{
+    if (find_plan(ctx, length, plan)) return SUBQ_OK;
+    if (subq_fft_conv_fused_fft_size(length) == 0)
+        return subq_fail(SUBQ_ERROR_UNSUPPORTED, "x: rows of length %lld are beyond the fused FFT conv",
+                         (long long)length);
+    return subq_fail(SUBQ_ERROR_UNSUPPORTED, "x: rows of length %lld need an FFT of %lld points (%lld bytes) in "
+                                             "one workgroup; the device has %u bytes of shared memory",
+                     (long long)length, (long long)subq_fft_conv_fused_fft_size(length),
+                     (long long)subq_fft_conv_fused_fft_size(length) * 4, ctx->info.max_shared_memory_bytes);
+}
+
+bool subq_fft_conv_fused_supports(const subq_context *ctx, int64_t length)
+{
+    subq_fused_plan plan;
+    return ctx && find_plan(ctx, length, &plan);
+}
+
+/* [B, C, L] with the L axis dense. */
+static subq_status check_rows(const char *name, const subq_tensor *t, const subq_stream *s, const int64_t *shape)
+{
+    SUBQ_TRY(subq_arg_tensor(name, t, s, SUBQ_F32, 3, 3));
+    SUBQ_TRY(subq_arg_shape(name, t, 3, shape));
+    if (shape[2] > 1 && t->strides[2] != 1)
+        return subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "%s: expected the L axis dense (stride 1), got stride %lld",
+                         name, (long long)t->strides[2]);
+    return SUBQ_OK;
+}
+
+static subq_status check_spectrum(const subq_tensor *spectrum, const subq_stream *s, const int64_t *x_shape)
+{
+    SUBQ_TRY(subq_arg_tensor("spectrum", spectrum, s, SUBQ_F32, 4, 4));
+    int64_t bins = subq_fft_conv_fused_fft_size(x_shape[2]) / 2 + 1;
+    const int64_t *shape = spectrum->shape;
+    if ((shape[0] != 1 && shape[0] != x_shape[0]) || shape[1] != x_shape[1] || shape[2] != bins || shape[3] != 2) {
+        char got[128];
+        return subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "spectrum: expected shape [1 or %lld, %lld, %lld, 2] "
+                                                      "(rfft(k, %lld) / %lld for rows of length %lld), got %s",
+                         (long long)x_shape[0], (long long)x_shape[1], (long long)bins, (long long)(2 * bins - 2),
+                         (long long)(2 * bins - 2), (long long)x_shape[2],
+                         subq_format_shape(got, sizeof got, 4, shape));
+    }
+    if (spectrum->strides[3] != 1 || spectrum->strides[2] != 2)
+        return subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "spectrum: expected its last two axes dense (strides 2, 1), "
+                                                      "got strides %lld, %lld",
+                         (long long)spectrum->strides[2], (long long)spectrum->strides[3]);
+    return SUBQ_OK;
+}
+
+static subq_status check_args(const subq_stream *s, const fused_args *a)
+{
+    SUBQ_TRY(subq_arg_stream(s));
+    SUBQ_TRY(subq_arg_tensor("x", a->x, s, SUBQ_F32, 3, 3));
+    const int64_t *shape = a->x->shape;
+    SUBQ_TRY(check_rows("x", a->x, s, shape));
+    SUBQ_TRY(check_spectrum(a->spectrum, s, shape));
+    if (a->pre) SUBQ_TRY(check_rows("pre", a->pre, s, shape));
+    if (a->post) SUBQ_TRY(check_rows("post", a->post, s, shape));
+    if (a->shortcut) {
+        SUBQ_TRY(subq_arg_tensor("shortcut", a->shortcut, s, SUBQ_F32, 1, 1));
+        SUBQ_TRY(subq_arg_shape("shortcut", a->shortcut, 1, &shape[1]));
+    }
+    SUBQ_TRY(check_rows("y", a->y, s, shape));
+    SUBQ_TRY(subq_arg_output("y", a->y));
+    const char *names[] = {"x", "spectrum", "pre", "post", "shortcut"};
+    const subq_tensor *inputs[] = {a->x, a->spectrum, a->pre, a->post, a->shortcut};
+    for (int i = 0; i < 5; i++) SUBQ_TRY(subq_arg_disjoint("y", a->y, names[i], inputs[i]));
+    return SUBQ_OK;
+}
+
+/* Rows pair up in (channel, batch) order, batch fastest: with a shared kernel and an even batch
+ * both rows of a pair have one spectrum, and the pairs of a channel run together (its spectrum
+ * stays in cache). Otherwise the shader separates the two rows' spectra. */
+static uint32_t plan_flags(const subq_fused_plan *plan, const fused_args *a)
+{
+    bool shared_spectrum = a->spectrum->shape[0] == 1 && a->x->shape[0] % 2 == 0;
+    return (a->pre ? HAS_PRE : 0) | (a->post ? HAS_POST : 0) | (a->shortcut ? HAS_SHORTCUT : 0) |
+           (shared_spectrum ? 0 : SEPARATE) | (plan->pad ? PAD : 0);
+}
+
+/* The L axis is dense: only the batch and channel strides travel. */
+static void batch_channel_strides(uint32_t dst[2], const subq_tensor *t)
+{
+    if (!t) return;
+    dst[0] = (uint32_t)t->strides[0];
+    dst[1] = (uint32_t)t->strides[1];
+}
+
+static fused_push make_push(const fused_args *a)
+{
+    const subq_tensor *spectrum = a->spectrum;
+    fused_push p = {
+        .x_first = subq_push_first(a->x), .spectrum_first = subq_push_first(spectrum),
+        .pre_first = subq_push_first(a->pre), .post_first = subq_push_first(a->post),
+        .shortcut_first = subq_push_first(a->shortcut), .y_first = subq_push_first(a->y),
+        .spectrum_stride = {spectrum->shape[0] == 1 ? 0 : (uint32_t)spectrum->strides[0],
+                            (uint32_t)spectrum->strides[1]},
+        .shortcut_stride = a->shortcut ? (uint32_t)a->shortcut->strides[0] : 0,
+        .batch = (uint32_t)a->x->shape[0], .channels = (uint32_t)a->x->shape[1], .len = (uint32_t)a->x->shape[2],
+    };
+    batch_channel_strides(p.x_stride, a->x);
+    batch_channel_strides(p.y_stride, a->y);
+    batch_channel_strides(p.pre_stride, a->pre);
+    batch_channel_strides(p.post_stride, a->post);
+    return p;
+}
+
+static subq_status record(subq_stream *stream, const subq_fused_plan *plan, const fused_args *a)
+{
+    fused_push push = make_push(a);
+    uint32_t threads = plan_threads(plan);
+    subq_kernel kernel = {.shader = plan->split ? &subq_shader_fft_conv_fused_split : &subq_shader_fft_conv_fused,
+                          .bindings = 6, .push_bytes = sizeof push, .spec_count = 4,
+                          .spec = {threads, plan->log_size, plan->log_per_thread, plan_flags(plan, a)}};
+    const subq_tensor *x = a->x;
+    subq_arg args[6] = {{x, false}, {a->spectrum, false}, {a->pre ? a->pre : x, false},
+                        {a->post ? a->post : x, false}, {a->shortcut ? a->shortcut : x, false}, {a->y, true}};
+    uint64_t pairs = ((uint64_t)push.batch * push.channels + 1) / 2;
+    uint64_t workgroups = (pairs + plan->pairs - 1) / plan->pairs;
+    uint32_t groups[3];
+    SUBQ_TRY(subq_groups_1d(subq_stream_context(stream), workgroups * threads, threads, groups));
+    return subq_stream_dispatch(stream, &kernel, args, &push, groups);
+}
+
+subq_status subq_fft_conv_fused_planned(subq_stream *stream, const subq_fused_plan *plan, const subq_tensor *x,
+                                        const subq_tensor *spectrum, const subq_tensor *pre,
+                                        const subq_tensor *post, const subq_tensor *shortcut, subq_tensor *y)
+{
+    fused_args a = {x, spectrum, pre, post, shortcut, y};
+    SUBQ_TRY(check_args(stream, &a));
+    if (!plan || plan->log_size != log2_fft_size(x->shape[2]))
+        return subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "plan: expected one for %lld-point FFTs (rows of length %lld)",
+                         (long long)subq_fft_conv_fused_fft_size(x->shape[2]), (long long)x->shape[2]);
+    if (!subq_fft_conv_fused_plan_fits(subq_stream_context(stream), plan))
+        return subq_fail(SUBQ_ERROR_UNSUPPORTED, "plan: exceeds the device's workgroup or shared-memory limits");
+    return record(stream, plan, &a);
+}
+
+subq_status subq_fft_conv_fused(subq_stream *stream, const subq_tensor *x, const subq_tensor *spectrum,
+                                const subq_tensor *pre, const subq_tensor *post, const subq_tensor *shortcut,
+                                subq_tensor *y)
+{
+    fused_args a = {x, spectrum, pre, post, shortcut, y};
+    SUBQ_TRY(check_args(stream, &a));
+    subq_fused_plan plan;
+    SUBQ_TRY(subq_fft_conv_fused_default_plan(subq_stream_context(stream), x->shape[2], &plan));
+    return record(stream, &plan, &a);
+}

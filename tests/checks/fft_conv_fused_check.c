@@ -1,0 +1,369 @@
+/* The fused causal FFT conv against ref_fftconv_causal's direct sums: every power-of-two length
+ * the device supports and lengths between, kernels from one tap to full length, shared and
+ * per-batch spectra, every combination of pre, post and shortcut, strided and permuted views,
+ * and random plans besides the default one. The spectrum comes from a host FFT in double. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "check.h"
+#include "fft/fused_causal.h"
+#include "reference/reference.h"
+#include "views.h"
+
+typedef struct fused_case {
+    int64_t batch, channels, len, kernel_len, kernel_batch;
+    int pre, post, shortcut;
+    int layout; /* 0: dense; 1: offset rows with gaps; 2: channels outermost, gaps */
+    subq_fused_plan plan;
+    bool default_plan;
+} fused_case;
+
+/* In-place radix-2 FFT, exp(-2 pi i nk / n), n a power of two. */
+static void host_fft(double *re, double *im, int64_t n)
+{
+    for (int64_t i = 1, j = 0; i < n; i++) {
+        int64_t bit = n >> 1;
+        for (; j & bit; bit >>= 1) j ^= bit;
+        j |= bit;
+        if (i < j) {
+            double r = re[i], m = im[i];
+            re[i] = re[j], im[i] = im[j], re[j] = r, im[j] = m;
+        }
+    }
+    for (int64_t len = 2; len <= n; len <<= 1) {
+        for (int64_t k = 0; k < len / 2; k++) {
+            double wr = cos(-2 * M_PI * (double)k / (double)len), wi = sin(-2 * M_PI * (double)k / (double)len);
+            for (int64_t i = k; i < n; i += len) {
+                int64_t j = i + len / 2;
+                double tr = re[j] * wr - im[j] * wi, ti = re[j] * wi + im[j] * wr;
+                re[j] = re[i] - tr, im[j] = im[i] - ti;
+                re[i] += tr, im[i] += ti;
+            }
+        }
+    }
+}
+
+/* rfft(k zero-padded to P) / P for every kernel row: [Bk, C, P/2 + 1, 2]. */
+static double *host_spectrum(const fused_case *k, const double *kernel)
+{
+    int64_t points = subq_fft_conv_fused_fft_size(k->len), bins = points / 2 + 1;
+    int64_t rows = k->kernel_batch * k->channels;
+    double *spectrum = check_alloc((size_t)(rows * bins * 2));
+    double *re = check_alloc((size_t)points), *im = check_alloc((size_t)points);
+    for (int64_t row = 0; row < rows; row++) {
+        for (int64_t i = 0; i < points; i++) re[i] = i < k->kernel_len ? kernel[row * k->kernel_len + i] : 0.0;
+        for (int64_t i = 0; i < points; i++) im[i] = 0.0;
+        host_fft(re, im, points);
+        for (int64_t f = 0; f < bins; f++) {
+            spectrum[(row * bins + f) * 2] = re[f] / (double)points;
+            spectrum[(row * bins + f) * 2 + 1] = im[f] / (double)points;
+        }
+    }
+    free(re);
+    free(im);
+    return spectrum;
+}
+
+static void row_layout(check_view *v, const fused_case *k, int64_t offset)
+{
+    static const int channels_outer[3] = {1, 0, 2};
+    int64_t shape[3] = {k->batch, k->channels, k->len};
+    if (k->layout == 0) check_view_layout(v, 3, shape, NULL, 0, 0);
+    else check_view_layout(v, 3, shape, k->layout == 2 ? channels_outer : NULL, offset, offset + 2);
+}
+
+/* The spectrum's rows [Bk, C, 2 * bins] with gaps between them, seen as [Bk, C, bins, 2]. */
+static subq_tensor *upload_spectrum(checker *c, const char *label, const fused_case *k, const double *values,
+                                    check_view *rows)
+{
+    int64_t bins = subq_fft_conv_fused_fft_size(k->len) / 2 + 1;
+    int64_t shape[3] = {k->kernel_batch, k->channels, 2 * bins};
+    check_view_layout(rows, 3, shape, NULL, k->layout, k->layout ? 3 : 0);
+    if (!check_view_upload(c, label, rows, values)) return NULL;
+    int64_t spectrum_shape[4] = {k->kernel_batch, k->channels, bins, 2};
+    int64_t strides[4] = {rows->strides[0], rows->strides[1], 2, 1};
+    subq_tensor *spectrum = NULL;
+    check_ok(c, label, subq_tensor_view(rows->storage, rows->offset, 4, spectrum_shape, strides, &spectrum));
+    return spectrum;
+}
+
+/* shortcut [C] at stride 2 in the strided layouts. */
+static subq_tensor *upload_shortcut(checker *c, const char *label, const fused_case *k, const double *values)
+{
+    int64_t stride = k->layout ? 2 : 1, n = k->channels * stride;
+    double *storage = check_alloc((size_t)n);
+    for (int64_t i = 0; i < n; i++) storage[i] = i % stride ? NAN : values[i / stride];
+    subq_tensor *base = check_upload(c, label, 1, &n, storage), *view = NULL;
+    free(storage);
+    if (base) check_ok(c, label, subq_tensor_view(base, 0, 1, &k->channels, &stride, &view));
+    subq_tensor_destroy(base);
+    return view;
+}
+
+static void describe(const fused_case *k, char *buf, size_t size)
+{
+    snprintf(buf, size, "fft_conv_fused B=%lld C=%lld L=%lld K=%lld Bk=%lld%s%s%s layout %d plan %u/%u/%u%s%s%s",
+             (long long)k->batch, (long long)k->channels, (long long)k->len, (long long)k->kernel_len,
+             (long long)k->kernel_batch, k->pre ? " pre" : "", k->post ? " post" : "",
+             k->shortcut ? " shortcut" : "", k->layout, k->plan.log_size, k->plan.log_per_thread, k->plan.pairs,
+             k->plan.split ? " split" : "", k->plan.pad ? " pad" : "", k->default_plan ? " (default)" : "");
+}
+
+typedef struct fused_data {
+    double *x, *kernel, *pre, *post, *shortcut, *spectrum, *want;
+} fused_data;
+
+static void make_data(checker *c, const fused_case *k, fused_data *d)
+{
+    size_t n = (size_t)(k->batch * k->channels * k->len);
+    size_t taps = (size_t)(k->kernel_batch * k->channels * k->kernel_len);
+    d->x = check_alloc(n), d->pre = check_alloc(n), d->post = check_alloc(n), d->want = check_alloc(n);
+    d->kernel = check_alloc(taps);
+    d->shortcut = check_alloc((size_t)k->channels);
+    check_random(c, d->x, n);
+    check_random(c, d->pre, n);
+    check_random(c, d->post, n);
+    check_random(c, d->kernel, taps);
+    check_random(c, d->shortcut, (size_t)k->channels);
+    d->spectrum = host_spectrum(k, d->kernel);
+    ref_fftconv_extras extras = {.shortcut = k->shortcut ? d->shortcut : NULL, .pre = k->pre ? d->pre : NULL,
+                                 .post = k->post ? d->post : NULL};
+    ref_fftconv_causal(d->x, d->kernel, &extras, d->want, k->batch, k->channels, k->len, k->kernel_len,
+                       k->kernel_batch);
+}
+
+static void free_data(fused_data *d)
+{
+    double *all[] = {d->x, d->kernel, d->pre, d->post, d->shortcut, d->spectrum, d->want};
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++) free(all[i]);
+}
+
+static void run_case(checker *c, const fused_case *k)
+{
+    char label[256];
+    describe(k, label, sizeof label);
+    fused_data d;
+    make_data(c, k, &d);
+    check_view x, pre, post, y, spectrum_rows;
+    row_layout(&x, k, 1);
+    row_layout(&pre, k, 2);
+    row_layout(&post, k, 3);
+    row_layout(&y, k, 1);
+    subq_tensor *spectrum = upload_spectrum(c, label, k, d.spectrum, &spectrum_rows);
+    subq_tensor *shortcut = k->shortcut ? upload_shortcut(c, label, k, d.shortcut) : NULL;
+    bool ready = spectrum && (shortcut || !k->shortcut) && check_view_upload(c, label, &x, d.x) &&
+                 check_view_upload(c, label, &y, NULL) && (!k->pre || check_view_upload(c, label, &pre, d.pre)) &&
+                 (!k->post || check_view_upload(c, label, &post, d.post));
+    if (ready) {
+        const subq_tensor *pre_t = k->pre ? pre.view : NULL, *post_t = k->post ? post.view : NULL;
+        subq_status status =
+            k->default_plan
+                ? subq_fft_conv_fused(c->stream, x.view, spectrum, pre_t, post_t, shortcut, y.view)
+                : subq_fft_conv_fused_planned(c->stream, &k->plan, x.view, spectrum, pre_t, post_t, shortcut, y.view);
+        if (check_ok(c, label, status) && check_ok(c, label, subq_stream_wait(c->stream)))
+            check_view_close(c, label, &y, d.want, 2e-6);
+    }
+    check_view *views[] = {&x, &pre, &post, &y, &spectrum_rows};
+    for (size_t i = 0; i < sizeof views / sizeof *views; i++) check_view_release(views[i]);
+    subq_tensor_destroy(spectrum);
+    subq_tensor_destroy(shortcut);
+    free_data(&d);
+}
+
+/* Any plan for this length that fits the device: points per invocation, pairs per workgroup,
+ * split and padding drawn at random. */
+static subq_fused_plan random_plan(checker *c, const subq_fused_plan *fallback)
+{
+    for (int tries = 0; tries < 32; tries++) {
+        uint32_t log_size = fallback->log_size;
+        subq_fused_plan p = {.log_size = log_size,
+                             .log_per_thread = (uint32_t)check_random_int(c, 1, log_size < 5 ? log_size : 5),
+                             .pairs = 1u << check_random_int(c, 0, 3), .split = check_random_int(c, 0, 1),
+                             .pad = check_random_int(c, 0, 1)};
+        if (subq_fft_conv_fused_plan_fits(c->ctx, &p)) return p;
+    }
+    return *fallback;
+}
+
+/* One tap to full-length kernels; all extras, none, and random ones; every layout. */
+static void run_length(checker *c, int64_t len, int cases)
+{
+    subq_fused_plan fallback;
+    if (!check_ok(c, "default plan", subq_fft_conv_fused_default_plan(c->ctx, len, &fallback))) return;
+    for (int v = 0; v < cases; v++) {
+        int64_t batch = v == 0 ? 2 : check_random_int(c, 1, 3); /* v = 0: one spectrum per pair of rows */
+        fused_case k = {.batch = batch, .channels = check_random_int(c, 1, 5), .len = len,
+                        .kernel_len = v == 0 ? len : v == 1 ? 1 : check_random_int(c, 1, len),
+                        .kernel_batch = v % 2 ? batch : 1,
+                        .pre = v == 0 || (v > 1 && check_random_int(c, 0, 1)),
+                        .post = v == 0 || (v > 1 && check_random_int(c, 0, 1)),
+                        .shortcut = v == 0 || (v > 1 && check_random_int(c, 0, 1)),
+                        .layout = (int)check_random_int(c, 0, 2), .default_plan = v < 2};
+        k.plan = k.default_plan ? fallback : random_plan(c, &fallback);
+        run_case(c, &k);
+    }
+}
+
+static void grid(checker *c)
+{
+    int64_t longest = 1;
+    while (longest < ((int64_t)1 << 14) && subq_fft_conv_fused_supports(c->ctx, 2 * longest)) longest *= 2;
+    for (int64_t len = 1; len <= longest; len *= 2) run_length(c, len, c->quick ? 2 : 4);
+    const int64_t between[] = {3, 5, 12, 100, 1000, longest - 1, longest / 2 + 1};
+    for (size_t i = 0; i < sizeof between / sizeof *between; i++)
+        if (between[i] > 0 && (!c->quick || between[i] < 200)) run_length(c, between[i], 2);
+}
+
+/* Bad inputs: each row breaks one argument of a valid call. */
+#pragma GCC diagnostic ignored "-Woverride-init"
+
+enum { B = 2, C = 3, L = 8, BINS = L + 1 };
+
+typedef struct fixture {
+    subq_tensor *x, *x_rank2, *x_i32, *x_f16, *x_steps, *spectrum, *spectrum_per_batch, *spectrum_bins,
+        *spectrum_batch3, *spectrum_channels, *spectrum_last3, *spectrum_steps, *pre, *pre_short, *post, *post_channels,
+        *shortcut, *shortcut_long, *shortcut_rank2, *y, *y_short, *y_broadcast, *y_on_spectrum, *x_long,
+        *spectrum_long, *y_long, *storage, *storage_spectrum;
+} fixture;
+
+#define SHAPE(...) (sizeof((int64_t[]){__VA_ARGS__}) / sizeof(int64_t)), ((int64_t[]){__VA_ARGS__})
+
+static subq_tensor *filled(checker *c, int rank, const int64_t *shape)
+{
+    int64_t n = 1;
+    for (int i = 0; i < rank; i++) n *= shape[i];
+    double *values = check_alloc((size_t)n);
+    check_random(c, values, (size_t)n);
+    subq_tensor *t = check_upload(c, "fixture", rank, shape, values);
+    free(values);
+    return t;
+}
+
+static subq_tensor *view(checker *c, const subq_tensor *base, int rank, const int64_t *shape,
+                         const int64_t *strides)
+{
+    subq_tensor *t = NULL;
+    if (base) check_ok(c, "fixture", subq_tensor_view(base, 0, rank, shape, strides, &t));
+    return t;
+}
+
+static subq_tensor *typed(checker *c, subq_dtype dtype, int rank, const int64_t *shape)
+{
+    subq_tensor *t = NULL;
+    check_ok(c, "fixture", subq_tensor_create(c->ctx, dtype, rank, shape, &t));
+    return t;
+}
+
+static void make_fixture(checker *c, fixture *f)
+{
+    int64_t long_len = (int64_t)1 << 16;
+    f->x = filled(c, SHAPE(B, C, L));
+    f->x_rank2 = filled(c, SHAPE(B * C, L));
+    f->x_i32 = typed(c, SUBQ_I32, SHAPE(B, C, L));
+    f->x_f16 = typed(c, SUBQ_F16, SHAPE(B, C, L));
+    f->storage = filled(c, SHAPE(2 * B * C * L));
+    f->x_steps = view(c, f->storage, SHAPE(B, C, L), (int64_t[]){2 * C * L, 2 * L, 2});
+    f->spectrum = filled(c, SHAPE(1, C, BINS, 2));
+    f->spectrum_per_batch = filled(c, SHAPE(B, C, BINS, 2));
+    f->spectrum_bins = filled(c, SHAPE(1, C, L, 2));
+    f->spectrum_batch3 = filled(c, SHAPE(3, C, BINS, 2));
+    f->spectrum_channels = filled(c, SHAPE(1, C + 1, BINS, 2));
+    f->spectrum_last3 = filled(c, SHAPE(1, C, BINS, 3));
+    f->storage_spectrum = filled(c, SHAPE(2 * C * BINS * 2));
+    f->spectrum_steps = view(c, f->storage_spectrum, SHAPE(1, C, BINS, 2), (int64_t[]){0, 4 * BINS, 4, 1});
+    f->pre = filled(c, SHAPE(B, C, L));
+    f->pre_short = filled(c, SHAPE(B, C, L - 1));
+    f->post = filled(c, SHAPE(B, C, L));
+    f->post_channels = filled(c, SHAPE(B, C - 1, L));
+    f->shortcut = filled(c, SHAPE(C));
+    f->shortcut_long = filled(c, SHAPE(C + 1));
+    f->shortcut_rank2 = filled(c, SHAPE(C, 1));
+    f->y = filled(c, SHAPE(B, C, L));
+    f->y_short = filled(c, SHAPE(B, C, L - 1));
+    f->y_broadcast = view(c, f->y, SHAPE(B, C, L), (int64_t[]){0, L, 1});
+    f->y_on_spectrum = view(c, f->spectrum_per_batch, SHAPE(B, C, L), NULL);
+    f->x_long = filled(c, SHAPE(1, 1, long_len));
+    f->spectrum_long = filled(c, SHAPE(1, 1, long_len + 1, 2));
+    f->y_long = filled(c, SHAPE(1, 1, long_len));
+}
+
+static void release_fixture(fixture *f)
+{
+    subq_tensor **all = (subq_tensor **)f;
+    for (size_t i = 0; i < sizeof *f / sizeof(subq_tensor *); i++) subq_tensor_destroy(all[i]);
+}
+
+typedef struct fused_call {
+    const char *label, *mentions;
+    subq_status expected;
+    subq_stream *stream;
+    const subq_tensor *x, *spectrum, *pre, *post, *shortcut;
+    subq_tensor *y;
+    const subq_fused_plan *plan;
+} fused_call;
+
+#define CALL(...)                                                                                              \
+    ((fused_call){.expected = SUBQ_ERROR_INVALID_ARGUMENT, .stream = c->stream, .x = f->x, .spectrum = f->spectrum, \
+                  .pre = f->pre, .post = f->post, .shortcut = f->shortcut, .y = f->y, __VA_ARGS__})
+
+static void error_rows(checker *c, const fixture *f)
+{
+    subq_fused_plan plan, wrong_size, too_big;
+    if (!check_ok(c, "plan", subq_fft_conv_fused_default_plan(c->ctx, L, &plan))) return;
+    wrong_size = plan, wrong_size.log_size++;
+    too_big = plan, too_big.pairs = 1u << 20;
+    const fused_call rows[] = {
+        CALL(.label = "valid", .expected = SUBQ_OK),
+        CALL(.label = "valid, per-batch spectrum", .expected = SUBQ_OK, .spectrum = f->spectrum_per_batch),
+        CALL(.label = "valid, no extras", .expected = SUBQ_OK, .pre = NULL, .post = NULL, .shortcut = NULL),
+        CALL(.label = "valid, a plan", .expected = SUBQ_OK, .plan = &plan),
+        CALL(.label = "no stream", .mentions = "stream", .stream = NULL),
+        CALL(.label = "no x", .mentions = "x", .x = NULL),
+        CALL(.label = "x rank 2", .mentions = "x", .x = f->x_rank2),
+        CALL(.label = "x i32", .mentions = "x", .x = f->x_i32),
+        CALL(.label = "x f16", .mentions = "x", .expected = SUBQ_ERROR_UNSUPPORTED, .x = f->x_f16),
+        CALL(.label = "x strided along L", .mentions = "x", .x = f->x_steps),
+        CALL(.label = "no spectrum", .mentions = "spectrum", .spectrum = NULL),
+        CALL(.label = "spectrum bins", .mentions = "spectrum", .spectrum = f->spectrum_bins),
+        CALL(.label = "spectrum batch 3 for B = 2", .mentions = "spectrum", .spectrum = f->spectrum_batch3),
+        CALL(.label = "spectrum channels", .mentions = "spectrum", .spectrum = f->spectrum_channels),
+        CALL(.label = "spectrum last axis", .mentions = "spectrum", .spectrum = f->spectrum_last3),
+        CALL(.label = "spectrum bins strided", .mentions = "spectrum", .spectrum = f->spectrum_steps),
+        CALL(.label = "spectrum as x", .mentions = "spectrum", .spectrum = f->x),
+        CALL(.label = "pre length", .mentions = "pre", .pre = f->pre_short),
+        CALL(.label = "post channels", .mentions = "post", .post = f->post_channels),
+        CALL(.label = "shortcut length", .mentions = "shortcut", .shortcut = f->shortcut_long),
+        CALL(.label = "shortcut rank 2", .mentions = "shortcut", .shortcut = f->shortcut_rank2),
+        CALL(.label = "no y", .mentions = "y", .y = NULL),
+        CALL(.label = "y length", .mentions = "y", .y = f->y_short),
+        CALL(.label = "y broadcast over the batch", .mentions = "y", .y = f->y_broadcast),
+        CALL(.label = "y is x", .mentions = "shares memory with x", .y = f->x),
+        CALL(.label = "y is pre", .mentions = "shares memory with pre", .y = f->pre),
+        CALL(.label = "y on the spectrum", .mentions = "shares memory with spectrum",
+             .spectrum = f->spectrum_per_batch, .y = f->y_on_spectrum),
+        CALL(.label = "rows too long", .mentions = "x", .expected = SUBQ_ERROR_UNSUPPORTED, .x = f->x_long,
+             .spectrum = f->spectrum_long, .pre = NULL, .post = NULL, .shortcut = NULL, .y = f->y_long),
+        CALL(.label = "plan for another size", .mentions = "plan", .plan = &wrong_size),
+        CALL(.label = "plan beyond the device", .mentions = "plan", .expected = SUBQ_ERROR_UNSUPPORTED,
+             .plan = &too_big),
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+        const fused_call *r = &rows[i];
+        subq_status status =
+            r->plan ? subq_fft_conv_fused_planned(r->stream, r->plan, r->x, r->spectrum, r->pre, r->post, r->shortcut,
+                                                  r->y)
+                    : subq_fft_conv_fused(r->stream, r->x, r->spectrum, r->pre, r->post, r->shortcut, r->y);
+        check_error(c, r->label, status, r->expected, r->mentions);
+    }
+    check_ok(c, "errors: stream", subq_stream_wait(c->stream));
+}
+
+void check_fft_conv_fused(checker *c)
+{
+    fixture f = {0};
+    make_fixture(c, &f);
+    error_rows(c, &f);
+    release_fixture(&f);
+    grid(c);
+}
