@@ -5,7 +5,8 @@
 #include "subq_shaders.h"
 
 #define WORKGROUP 256
-#define TILE 8
+#define TILE 8       /* outputs per invocation, channels innermost */
+#define PER_THREAD 4 /* outputs per invocation, time innermost: a workgroup's row tile is 1024 */
 
 typedef struct conv_push {
     uint32_t x_first, w_first, bias_first, seq_first, init_first, y_first, final_first;
@@ -15,7 +16,7 @@ typedef struct conv_push {
 } conv_push;
 _Static_assert(sizeof(conv_push) <= 128, "push constants: Vulkan guarantees only 128 bytes");
 
-enum { HAS_BIAS = 1, HAS_SEQ = 2, HAS_INIT = 4, HAS_FINAL = 8, SILU = 16, CHANNELS_INNER = 32 };
+enum { HAS_BIAS = 1, HAS_INIT = 2, HAS_FINAL = 4, SILU = 8, CHANNELS_INNER = 16 };
 
 typedef struct conv_args {
     const subq_tensor *x, *weight, *bias, *seq_idx, *initial_states;
@@ -83,8 +84,8 @@ static conv_push make_push(const conv_args *a, const subq_causal_conv1d_options 
         .init_first = subq_push_first(a->initial_states), .y_first = subq_push_first(a->out),
         .final_first = subq_push_first(a->final_states),
         .batch = (uint32_t)a->x->shape[0], .dim = (uint32_t)a->x->shape[1], .len = (uint32_t)a->x->shape[2],
-        .flags = (a->bias ? HAS_BIAS : 0) | (a->seq_idx ? HAS_SEQ : 0) | (a->initial_states ? HAS_INIT : 0) |
-                 (a->final_states ? HAS_FINAL : 0) | (o->activation == SUBQ_ACTIVATION_SILU ? SILU : 0),
+        .flags = (a->bias ? HAS_BIAS : 0) | (a->initial_states ? HAS_INIT : 0) | (a->final_states ? HAS_FINAL : 0) |
+                 (o->activation == SUBQ_ACTIVATION_SILU ? SILU : 0),
     };
     /* Coalesce along whichever of channels and time is contiguous in x. */
     if (a->x->strides[1] == 1 && a->x->shape[1] > 1) p.flags |= CHANNELS_INNER;
@@ -99,13 +100,13 @@ static conv_push make_push(const conv_args *a, const subq_causal_conv1d_options 
 }
 
 /* Channels innermost: one invocation per TILE outputs of a row. Time innermost: a workgroup per
- * WORKGROUP * TILE consecutive outputs of the flattened (b, c, t) order. */
+ * WORKGROUP * PER_THREAD outputs of a row. */
 static uint64_t invocations(const subq_tensor *x, uint32_t flags)
 {
     uint64_t rows = (uint64_t)(x->shape[0] * x->shape[1]), len = (uint64_t)x->shape[2];
     if (flags & CHANNELS_INNER) return rows * ((len + TILE - 1) / TILE);
-    uint64_t per_group = (uint64_t)WORKGROUP * TILE;
-    return (rows * len + per_group - 1) / per_group * WORKGROUP;
+    uint64_t row_tile = (uint64_t)WORKGROUP * PER_THREAD;
+    return rows * ((len + row_tile - 1) / row_tile) * WORKGROUP;
 }
 
 subq_status subq_causal_conv1d(subq_stream *stream, const subq_tensor *x, const subq_tensor *weight,
@@ -119,7 +120,8 @@ subq_status subq_causal_conv1d(subq_stream *stream, const subq_tensor *x, const 
     SUBQ_TRY(check_args(stream, &a, o));
     conv_push push = make_push(&a, o);
     subq_kernel kernel = {.shader = &subq_shader_causal_conv1d, .bindings = 7, .push_bytes = sizeof push,
-                          .spec_count = 3, .spec = {WORKGROUP, (uint32_t)weight->shape[1], TILE}};
+                          .spec_count = 5,
+                          .spec = {WORKGROUP, (uint32_t)weight->shape[1], TILE, PER_THREAD, seq_idx != NULL}};
     /* Absent optional tensors bind x or out in their place; the flags keep them untouched. */
     subq_arg args[7] = {{x, false}, {weight, false}, {bias ? bias : x, false}, {seq_idx ? seq_idx : x, false},
                         {initial_states ? initial_states : x, false}, {out, true},
