@@ -9,7 +9,7 @@
 // by token through the general path.
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const uint WIDTH = 4u;
-layout(constant_id = 2) const uint STEPS = 16u;
+layout(constant_id = 2) const uint STEPS = 8u;
 
 const uint WORKGROUP = gl_WorkGroupSize.x;
 
@@ -115,16 +115,14 @@ void main() {
     [[unroll]] for (uint j = 0u; j < WIDTH; j++) wt[j] = w[p.w_first + c * p.w_stride[0] + j * p.w_stride[1]];
     channel_bias = (p.flags & HAS_BIAS) != 0u ? bias[p.bias_first + c * p.bias_stride] : 0.0;
 
-    // window[k] = x at token t0 - (W-1) + k. Issued before the tile's request lookup so that the
-    // lookup's latency overlaps the loads.
-    float window[STEPS + WIDTH - 1u];
-    int first = int(t0) - int(WIDTH - 1u);
-    [[unroll]] for (uint k = 0u; k < STEPS + WIDTH - 1u; k++) window[k] = x_at(first + int(k), c);
-
     if (!interior(t0)) {
         general(c, t0);
         return;
     }
+    // window[k] = x at token t0 - (W-1) + k.
+    float window[STEPS + WIDTH - 1u];
+    int first = int(t0) - int(WIDTH - 1u);
+    [[unroll]] for (uint k = 0u; k < STEPS + WIDTH - 1u; k++) window[k] = x_at(first + int(k), c);
     [[unroll]] for (uint i = 0u; i < STEPS; i++) {
         float acc = channel_bias;
         [[unroll]] for (uint j = 0u; j < WIDTH; j++) acc += wt[j] * window[i + j];

@@ -6,7 +6,7 @@
 
 #define WORKGROUP 256
 #define TILE 8       /* outputs per invocation, channels innermost */
-#define PER_THREAD 4 /* outputs per invocation, time innermost: a workgroup's row tile is 1024 */
+#define PER_THREAD 4 /* outputs per invocation, time innermost, WORKGROUP apart (as in depthwise_conv1d) */
 
 typedef struct conv_push {
     uint32_t x_first, w_first, bias_first, seq_first, init_first, y_first, final_first;
@@ -99,14 +99,23 @@ static conv_push make_push(const conv_args *a, const subq_causal_conv1d_options 
     return p;
 }
 
+/* Time innermost, a workgroup takes size * PER_THREAD outputs of one row: rows shorter than that
+ * at full size get whole subgroups of 32 enough to cover them, so that fewer invocations idle. */
+static uint32_t workgroup_size(const subq_tensor *x, uint32_t flags)
+{
+    uint64_t cover = ((uint64_t)x->shape[2] + PER_THREAD - 1) / PER_THREAD;
+    if ((flags & CHANNELS_INNER) || cover >= WORKGROUP) return WORKGROUP;
+    return (uint32_t)(cover + 31) / 32 * 32;
+}
+
 /* Channels innermost: one invocation per TILE outputs of a row. Time innermost: a workgroup per
- * WORKGROUP * PER_THREAD outputs of a row. */
-static uint64_t invocations(const subq_tensor *x, uint32_t flags)
+ * size * PER_THREAD outputs of a row. */
+static uint64_t invocations(const subq_tensor *x, uint32_t flags, uint32_t size)
 {
     uint64_t rows = (uint64_t)(x->shape[0] * x->shape[1]), len = (uint64_t)x->shape[2];
     if (flags & CHANNELS_INNER) return rows * ((len + TILE - 1) / TILE);
-    uint64_t row_tile = (uint64_t)WORKGROUP * PER_THREAD;
-    return rows * ((len + row_tile - 1) / row_tile) * WORKGROUP;
+    uint64_t row_tile = (uint64_t)size * PER_THREAD;
+    return rows * ((len + row_tile - 1) / row_tile) * size;
 }
 
 subq_status subq_causal_conv1d(subq_stream *stream, const subq_tensor *x, const subq_tensor *weight,
@@ -119,14 +128,15 @@ subq_status subq_causal_conv1d(subq_stream *stream, const subq_tensor *x, const 
     conv_args a = {x, weight, bias, seq_idx, initial_states, out, final_states};
     SUBQ_TRY(check_args(stream, &a, o));
     conv_push push = make_push(&a, o);
+    uint32_t size = workgroup_size(x, push.flags);
     subq_kernel kernel = {.shader = &subq_shader_causal_conv1d, .bindings = 7, .push_bytes = sizeof push,
                           .spec_count = 5,
-                          .spec = {WORKGROUP, (uint32_t)weight->shape[1], TILE, PER_THREAD, seq_idx != NULL}};
+                          .spec = {size, (uint32_t)weight->shape[1], TILE, PER_THREAD, seq_idx != NULL}};
     /* Absent optional tensors bind x or out in their place; the flags keep them untouched. */
     subq_arg args[7] = {{x, false}, {weight, false}, {bias ? bias : x, false}, {seq_idx ? seq_idx : x, false},
                         {initial_states ? initial_states : x, false}, {out, true},
                         {final_states ? final_states : out, true}};
     uint32_t groups[3];
-    SUBQ_TRY(subq_groups_1d(subq_stream_context(stream), invocations(x, push.flags), WORKGROUP, groups));
+    SUBQ_TRY(subq_groups_1d(subq_stream_context(stream), invocations(x, push.flags, size), size, groups));
     return subq_stream_dispatch(stream, &kernel, args, &push, groups);
 }
