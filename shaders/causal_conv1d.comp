@@ -5,18 +5,21 @@
 //  - channels innermost in memory (channels-last storage): neighbouring invocations take
 //    neighbouring channels, and each computes TILE consecutive outputs of its row from a register
 //    window of TILE + W - 1 inputs;
-//  - time innermost (channels-first): a workgroup stages ROW_TILE + W - 1 inputs of one row (and
-//    their segments) in shared memory, and each invocation computes PER_THREAD outputs WORKGROUP
-//    apart (conflict-free shared reads, coalesced writes).
+//  - time innermost (channels-first): a workgroup stages ROW_TILE + W - 1 inputs (and their
+//    segments) of each of its ROWS rows in shared memory, and each invocation computes PER_THREAD
+//    outputs WORKGROUP apart (conflict-free shared reads, coalesced writes). Long rows take one
+//    row per workgroup, as depthwise_conv1d does; short rows share one, ROWS of them.
 // Loops over the width and the outputs unroll fully so that register arrays stay in registers.
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const uint WIDTH = 4u;
 layout(constant_id = 2) const uint TILE = 8u;
 layout(constant_id = 3) const uint PER_THREAD = 4u;
 layout(constant_id = 4) const uint SEGMENTS = 0u; // seq_idx given: without it the masks compile away
+layout(constant_id = 5) const uint ROWS = 1u;     // a power of two; ROW_TILE keeps at least W slots
 
 const uint WORKGROUP = gl_WorkGroupSize.x;
-const uint ROW_TILE = WORKGROUP * PER_THREAD;
+const uint ROW_TILE = WORKGROUP * PER_THREAD / ROWS; // outputs of each row per workgroup
+const uint SPAN = ROW_TILE + WIDTH - 1u;             // staged positions of each row
 
 layout(std430, binding = 0) readonly buffer X { float x[]; };
 layout(std430, binding = 1) readonly buffer Wt { float w[]; };
@@ -39,9 +42,10 @@ const uint HAS_FINAL = 4u;
 const uint SILU = 8u;
 const uint CHANNELS_INNER = 16u;
 
-// Time innermost: row_x[i] and row_seg[i] are the value and segment at t0 - (W-1) + i.
-shared float row_x[ROW_TILE + WIDTH - 1u];
-shared int row_seg[SEGMENTS != 0u ? ROW_TILE + WIDTH - 1u : 1u];
+// Time innermost: row_x[r * SPAN + i] and row_seg[r * SPAN + i] are the value and segment of the
+// workgroup's row r at position t0 - (W-1) + i.
+shared float row_x[ROWS * SPAN];
+shared int row_seg[SEGMENTS != 0u ? ROWS * SPAN : 1u];
 
 float weights[WIDTH];
 float channel_bias;
@@ -120,39 +124,51 @@ void channels_inner(uint id) {
 
 void time_inner(uint group) {
     uint tiles = (p.len + ROW_TILE - 1u) / ROW_TILE;
-    uint row = group / tiles, t0 = group % tiles * ROW_TILE;
-    if (row >= p.batch * p.dim) return;
-    uint b = row / p.dim, c = row % p.dim;
+    uint row0 = group / tiles * ROWS, t0 = group % tiles * ROW_TILE;
+    uint rows = p.batch * p.dim;
+    if (row0 >= rows) return;
     uint lid = gl_LocalInvocationID.x;
     // The tile's own positions are never before 0; only the W-1 before them can reach the state.
+    // Slots of rows past the last stage the last row again (never stored): no branch on the loads.
     [[unroll]] for (uint q = 0u; q < PER_THREAD; q++) {
         uint i = q * WORKGROUP + lid;
-        row_x[WIDTH - 1u + i] = x_tap(b, c, int(t0 + i));
-        if (SEGMENTS != 0u) row_seg[WIDTH - 1u + i] = segment(b, int(t0 + i));
+        uint r = ROWS == 1u ? 0u : i / ROW_TILE, k = ROWS == 1u ? i : i % ROW_TILE;
+        uint row = min(row0 + r, rows - 1u), b = row / p.dim;
+        row_x[r * SPAN + WIDTH - 1u + k] = x_tap(b, row % p.dim, int(t0 + k));
+        if (SEGMENTS != 0u) row_seg[r * SPAN + WIDTH - 1u + k] = segment(b, int(t0 + k));
     }
-    for (uint i = lid; i < WIDTH - 1u; i += WORKGROUP) {
-        int pos = int(t0) - int(WIDTH - 1u) + int(i);
-        row_x[i] = row_tap(b, c, pos);
-        if (SEGMENTS != 0u) row_seg[i] = segment(b, pos);
+    for (uint i = lid; i < ROWS * (WIDTH - 1u); i += WORKGROUP) {
+        uint r = i / (WIDTH - 1u), k = i % (WIDTH - 1u);
+        uint row = min(row0 + r, rows - 1u), b = row / p.dim;
+        int pos = int(t0) - int(WIDTH - 1u) + int(k);
+        row_x[r * SPAN + k] = row_tap(b, row % p.dim, pos);
+        if (SEGMENTS != 0u) row_seg[r * SPAN + k] = segment(b, pos);
     }
-    load_channel(c);
+    if (ROWS == 1u) load_channel(row0 % p.dim);
     barrier();
 
-    uint y_row = p.y_first + b * p.y_stride[0] + c * p.y_stride[1];
     [[unroll]] for (uint q = 0u; q < PER_THREAD; q++) {
         uint j = q * WORKGROUP + lid;
-        if (t0 + j >= p.len) break;
+        uint r = ROWS == 1u ? 0u : j / ROW_TILE, k = ROWS == 1u ? j : j % ROW_TILE;
+        uint row = row0 + r, t = t0 + k;
+        if (row >= rows || t >= p.len) continue;
+        uint b = row / p.dim, c = row % p.dim;
+        if (ROWS != 1u) load_channel(c);
+        uint at = r * SPAN + k;
         float acc = channel_bias;
-        int own = SEGMENTS != 0u ? row_seg[j + WIDTH - 1u] : 0;
-        [[unroll]] for (uint k = 0u; k < WIDTH; k++)
-            acc += SEGMENTS == 0u || row_seg[j + k] == own ? weights[k] * row_x[j + k] : 0.0;
-        y[y_row + (t0 + j) * p.y_stride[2]] = own < 0 ? 0.0 : activate(acc);
+        int own = SEGMENTS != 0u ? row_seg[at + WIDTH - 1u] : 0;
+        [[unroll]] for (uint n = 0u; n < WIDTH; n++)
+            acc += SEGMENTS == 0u || row_seg[at + n] == own ? weights[n] * row_x[at + n] : 0.0;
+        y[p.y_first + b * p.y_stride[0] + c * p.y_stride[1] + t * p.y_stride[2]] = own < 0 ? 0.0 : activate(acc);
     }
-    // The final state, positions L-(W-1) .. L-1, lies in the row's last tile.
+    // The final state, positions L-(W-1) .. L-1, lies in each row's last tile.
     if ((p.flags & HAS_FINAL) != 0u && t0 + ROW_TILE >= p.len)
-        for (uint i = lid; i < WIDTH - 1u; i += WORKGROUP)
-            final_states[p.final_first + b * p.final_stride[0] + c * p.final_stride[1] + i * p.final_stride[2]] =
-                row_x[p.len - t0 + i];
+        for (uint i = lid; i < ROWS * (WIDTH - 1u); i += WORKGROUP) {
+            uint r = i / (WIDTH - 1u), k = i % (WIDTH - 1u), row = row0 + r;
+            if (row < rows)
+                final_states[p.final_first + row / p.dim * p.final_stride[0] + row % p.dim * p.final_stride[1] +
+                             k * p.final_stride[2]] = row_x[r * SPAN + p.len - t0 + k];
+        }
 }
 
 void main() {

@@ -99,23 +99,27 @@ static conv_push make_push(const conv_args *a, const subq_causal_conv1d_options 
     return p;
 }
 
-/* Time innermost, a workgroup takes size * PER_THREAD outputs of one row: rows shorter than that
- * at full size get whole subgroups of 32 enough to cover them, so that fewer invocations idle. */
-static uint32_t workgroup_size(const subq_tensor *x, uint32_t flags)
+/* Time innermost, a workgroup takes WORKGROUP * PER_THREAD / rows outputs of each of `rows` rows:
+ * rows shorter than a full tile share one, halving each row's part while it still covers the row
+ * and the width (so that the W-1 staged before each part never outgrow the part). */
+static uint32_t rows_per_workgroup(const subq_tensor *x, int64_t width, uint32_t flags)
 {
-    uint64_t cover = ((uint64_t)x->shape[2] + PER_THREAD - 1) / PER_THREAD;
-    if ((flags & CHANNELS_INNER) || cover >= WORKGROUP) return WORKGROUP;
-    return (uint32_t)(cover + 31) / 32 * 32;
+    int64_t cover = x->shape[2] > width ? x->shape[2] : width;
+    uint32_t rows = 1;
+    while (!(flags & CHANNELS_INNER) && rows < WORKGROUP * PER_THREAD &&
+           WORKGROUP * PER_THREAD / (rows * 2) >= cover)
+        rows *= 2;
+    return rows;
 }
 
 /* Channels innermost: one invocation per TILE outputs of a row. Time innermost: a workgroup per
- * size * PER_THREAD outputs of a row. */
-static uint64_t invocations(const subq_tensor *x, uint32_t flags, uint32_t size)
+ * `rows` rows and WORKGROUP * PER_THREAD / rows outputs of each. */
+static uint64_t invocations(const subq_tensor *x, uint32_t flags, uint32_t rows)
 {
-    uint64_t rows = (uint64_t)(x->shape[0] * x->shape[1]), len = (uint64_t)x->shape[2];
-    if (flags & CHANNELS_INNER) return rows * ((len + TILE - 1) / TILE);
-    uint64_t row_tile = (uint64_t)size * PER_THREAD;
-    return rows * ((len + row_tile - 1) / row_tile) * size;
+    uint64_t all_rows = (uint64_t)(x->shape[0] * x->shape[1]), len = (uint64_t)x->shape[2];
+    if (flags & CHANNELS_INNER) return all_rows * ((len + TILE - 1) / TILE);
+    uint64_t row_tile = (uint64_t)WORKGROUP * PER_THREAD / rows;
+    return (all_rows + rows - 1) / rows * ((len + row_tile - 1) / row_tile) * WORKGROUP;
 }
 
 subq_status subq_causal_conv1d(subq_stream *stream, const subq_tensor *x, const subq_tensor *weight,
@@ -128,15 +132,15 @@ subq_status subq_causal_conv1d(subq_stream *stream, const subq_tensor *x, const 
     conv_args a = {x, weight, bias, seq_idx, initial_states, out, final_states};
     SUBQ_TRY(check_args(stream, &a, o));
     conv_push push = make_push(&a, o);
-    uint32_t size = workgroup_size(x, push.flags);
+    uint32_t rows = rows_per_workgroup(x, weight->shape[1], push.flags);
     subq_kernel kernel = {.shader = &subq_shader_causal_conv1d, .bindings = 7, .push_bytes = sizeof push,
-                          .spec_count = 5,
-                          .spec = {size, (uint32_t)weight->shape[1], TILE, PER_THREAD, seq_idx != NULL}};
+                          .spec_count = 6,
+                          .spec = {WORKGROUP, (uint32_t)weight->shape[1], TILE, PER_THREAD, seq_idx != NULL, rows}};
     /* Absent optional tensors bind x or out in their place; the flags keep them untouched. */
     subq_arg args[7] = {{x, false}, {weight, false}, {bias ? bias : x, false}, {seq_idx ? seq_idx : x, false},
                         {initial_states ? initial_states : x, false}, {out, true},
                         {final_states ? final_states : out, true}};
     uint32_t groups[3];
-    SUBQ_TRY(subq_groups_1d(subq_stream_context(stream), invocations(x, push.flags, size), size, groups));
+    SUBQ_TRY(subq_groups_1d(subq_stream_context(stream), invocations(x, push.flags, rows), WORKGROUP, groups));
     return subq_stream_dispatch(stream, &kernel, args, &push, groups);
 }
