@@ -1,12 +1,17 @@
 #version 450
 #extension GL_EXT_control_flow_attributes : require
-// Packed varlen causal conv1d + SiLU (Megatron causal_conv1d_varlen_fn), x (T, D) channels-last.
-// Neighbouring invocations take neighbouring channels, so loads and stores coalesce; each
-// invocation computes TILE consecutive tokens of one channel from a register window of
-// TILE + W - 1 inputs, so every x element is loaded about once.
+// Packed varlen causal conv1d + SiLU (Megatron causal_conv1d_varlen_fn), x (T, D).
+// A workgroup takes STEPS consecutive tokens of WORKGROUP neighbouring channels, one channel per
+// invocation: loads and stores coalesce across channels, and each invocation computes its STEPS
+// outputs from a register window of STEPS + W - 1 loads. Which request a token belongs to is
+// settled once per tile: a tile whose every tap lies inside its token's request (all but the
+// few at request boundaries) is a plain convolution whose loops unroll fully; the rest go token
+// by token through the general path.
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const uint WIDTH = 4u;
-layout(constant_id = 2) const uint TILE = 8u;
+layout(constant_id = 2) const uint STEPS = 8u;
+
+const uint WORKGROUP = gl_WorkGroupSize.x;
 
 layout(std430, binding = 0) readonly buffer X { float x[]; };
 layout(std430, binding = 1) readonly buffer Wt { float w[]; };
@@ -28,7 +33,11 @@ const uint HAS_BIAS = 1u;
 const uint HAS_INIT = 2u;
 const uint PRECOMPUTED = 4u; // seq_idx / seq_start given; cu_seqlens is not read
 
+float wt[WIDTH];
+float channel_bias;
+
 int cu_at(uint r) { return cu[p.cu_first + r]; }
+int start_at(uint t) { return seq_start[p.start_first + t * p.start_stride]; }
 
 // The largest r < R with cu[r] <= t. Any cu_seqlens keeps r in range.
 uint find_request(uint t) {
@@ -40,6 +49,13 @@ uint find_request(uint t) {
     return lo;
 }
 
+// x at token src, 0 outside [0, T). The load itself is unconditional (clamped address) so that
+// the loads of an unrolled loop can all be in flight at once.
+float x_at(int src, uint c) {
+    float v = x[p.x_first + uint(clamp(src, 0, int(p.tokens) - 1)) * p.x_stride[0] + c * p.x_stride[1]];
+    return src >= 0 && src < int(p.tokens) ? v : 0.0;
+}
+
 // A tap before the request's start s: initial_states[r, c, (W-1) - (s - src)]. Garbage precomputed
 // indices read zero rather than out of bounds.
 float state_tap(int r, int s, int src, uint c) {
@@ -48,45 +64,68 @@ float state_tap(int r, int s, int src, uint c) {
     return init[p.init_first + uint(r) * p.init_stride[0] + c * p.init_stride[1] + uint(col) * p.init_stride[2]];
 }
 
-void main() {
-    uint id = gl_GlobalInvocationID.x + gl_GlobalInvocationID.y * gl_NumWorkGroups.x * gl_WorkGroupSize.x;
-    uint tiles = (p.tokens + TILE - 1u) / TILE;
-    if (id >= tiles * p.dim) return;
-    uint c = id % p.dim;
-    uint t0 = (id / p.dim) * TILE;
+float silu(float acc) { return acc / (1.0 + exp(-acc)); }
 
-    float wt[WIDTH];
-    [[unroll]] for (uint j = 0u; j < WIDTH; j++) wt[j] = w[p.w_first + c * p.w_stride[0] + j * p.w_stride[1]];
-    float b = (p.flags & HAS_BIAS) != 0u ? bias[p.bias_first + c * p.bias_stride] : 0.0;
-
-    // xv[k] = x at token t0 - (W-1) + k, 0 outside [0, T).
-    float xv[TILE + WIDTH - 1u];
-    [[unroll]] for (uint k = 0u; k < TILE + WIDTH - 1u; k++) {
-        int src = int(t0) - int(WIDTH - 1u) + int(k);
-        // Unconditional load at a clamped address: the unrolled loads can all be in flight.
-        float v = x[p.x_first + uint(clamp(src, 0, int(p.tokens) - 1)) * p.x_stride[0] + c * p.x_stride[1]];
-        xv[k] = src >= 0 && src < int(p.tokens) ? v : 0.0;
+// Whether the whole tile lies in x and every tap of its tokens at or after the token's request
+// start. The same for the whole workgroup, so the cu_seqlens / seq_start loads are broadcasts.
+bool interior(uint t0) {
+    if (t0 + STEPS > p.tokens) return false;
+    int first = int(t0) - int(WIDTH - 1u); // the first tap of the tile's first token
+    if ((p.flags & PRECOMPUTED) == 0u) {
+        uint r = find_request(t0);
+        return cu_at(r) <= first && cu_at(r + 1u) >= int(t0 + STEPS);
     }
+    // Precomputed indices may change anywhere (even garbage): look at each token's start.
+    int slack = 0;
+    [[unroll]] for (uint i = 0u; i < STEPS; i++) slack = min(slack, first + int(i) - start_at(t0 + i));
+    return slack >= 0;
+}
 
+// Token by token, each tap from x or from the initial state.
+void general(uint c, uint t0) {
+    uint end = min(t0 + STEPS, p.tokens);
     bool precomputed = (p.flags & PRECOMPUTED) != 0u;
     uint r = precomputed ? 0u : find_request(t0);
-    [[unroll]] for (uint i = 0u; i < TILE; i++) {
-        uint t = t0 + i;
-        if (t >= p.tokens) break;
+    for (uint t = t0; t < end; t++) {
         int req, start;
         if (precomputed) {
             req = seq_idx[p.idx_first + t * p.idx_stride];
-            start = seq_start[p.start_first + t * p.start_stride];
+            start = start_at(t);
         } else {
             while (r + 1u < p.requests && cu_at(r + 1u) <= int(t)) r++;
             req = int(r);
             start = cu_at(r);
         }
-        float acc = b;
+        float acc = channel_bias;
         [[unroll]] for (uint j = 0u; j < WIDTH; j++) {
             int src = int(t) - int(WIDTH - 1u) + int(j);
-            acc += wt[j] * (src >= start ? xv[i + j] : state_tap(req, start, src, c));
+            acc += wt[j] * (src >= start ? x_at(src, c) : state_tap(req, start, src, c));
         }
-        y[p.y_first + t * p.y_stride[0] + c * p.y_stride[1]] = acc / (1.0 + exp(-acc));
+        y[p.y_first + t * p.y_stride[0] + c * p.y_stride[1]] = silu(acc);
+    }
+}
+
+void main() {
+    uint group = gl_WorkGroupID.x + gl_WorkGroupID.y * gl_NumWorkGroups.x;
+    uint channel_groups = (p.dim + WORKGROUP - 1u) / WORKGROUP;
+    uint t0 = group / channel_groups * STEPS;
+    uint c = group % channel_groups * WORKGROUP + gl_LocalInvocationID.x;
+    if (t0 >= p.tokens || c >= p.dim) return;
+
+    [[unroll]] for (uint j = 0u; j < WIDTH; j++) wt[j] = w[p.w_first + c * p.w_stride[0] + j * p.w_stride[1]];
+    channel_bias = (p.flags & HAS_BIAS) != 0u ? bias[p.bias_first + c * p.bias_stride] : 0.0;
+
+    if (!interior(t0)) {
+        general(c, t0);
+        return;
+    }
+    // window[k] = x at token t0 - (W-1) + k.
+    float window[STEPS + WIDTH - 1u];
+    int first = int(t0) - int(WIDTH - 1u);
+    [[unroll]] for (uint k = 0u; k < STEPS + WIDTH - 1u; k++) window[k] = x_at(first + int(k), c);
+    [[unroll]] for (uint i = 0u; i < STEPS; i++) {
+        float acc = channel_bias;
+        [[unroll]] for (uint j = 0u; j < WIDTH; j++) acc += wt[j] * window[i + j];
+        y[p.y_first + (t0 + i) * p.y_stride[0] + c * p.y_stride[1]] = silu(acc);
     }
 }

@@ -5,7 +5,8 @@
 #include "subq_shaders.h"
 
 #define WORKGROUP 256
-#define TILE 8
+#define TILE 8       /* outputs per invocation, channels innermost */
+#define PER_THREAD 4 /* outputs per invocation, time innermost, WORKGROUP apart (as in depthwise_conv1d) */
 
 typedef struct conv_push {
     uint32_t x_first, w_first, bias_first, seq_first, init_first, y_first, final_first;
@@ -15,7 +16,7 @@ typedef struct conv_push {
 } conv_push;
 _Static_assert(sizeof(conv_push) <= 128, "push constants: Vulkan guarantees only 128 bytes");
 
-enum { HAS_BIAS = 1, HAS_SEQ = 2, HAS_INIT = 4, HAS_FINAL = 8, SILU = 16, CHANNELS_INNER = 32 };
+enum { HAS_BIAS = 1, HAS_INIT = 2, HAS_FINAL = 4, SILU = 8, CHANNELS_INNER = 16 };
 
 typedef struct conv_args {
     const subq_tensor *x, *weight, *bias, *seq_idx, *initial_states;
@@ -83,8 +84,8 @@ static conv_push make_push(const conv_args *a, const subq_causal_conv1d_options 
         .init_first = subq_push_first(a->initial_states), .y_first = subq_push_first(a->out),
         .final_first = subq_push_first(a->final_states),
         .batch = (uint32_t)a->x->shape[0], .dim = (uint32_t)a->x->shape[1], .len = (uint32_t)a->x->shape[2],
-        .flags = (a->bias ? HAS_BIAS : 0) | (a->seq_idx ? HAS_SEQ : 0) | (a->initial_states ? HAS_INIT : 0) |
-                 (a->final_states ? HAS_FINAL : 0) | (o->activation == SUBQ_ACTIVATION_SILU ? SILU : 0),
+        .flags = (a->bias ? HAS_BIAS : 0) | (a->initial_states ? HAS_INIT : 0) | (a->final_states ? HAS_FINAL : 0) |
+                 (o->activation == SUBQ_ACTIVATION_SILU ? SILU : 0),
     };
     /* Coalesce along whichever of channels and time is contiguous in x. */
     if (a->x->strides[1] == 1 && a->x->shape[1] > 1) p.flags |= CHANNELS_INNER;
@@ -98,14 +99,27 @@ static conv_push make_push(const conv_args *a, const subq_causal_conv1d_options 
     return p;
 }
 
-/* Channels innermost: one invocation per TILE outputs of a row. Time innermost: a workgroup per
- * WORKGROUP * TILE consecutive outputs of the flattened (b, c, t) order. */
-static uint64_t invocations(const subq_tensor *x, uint32_t flags)
+/* Time innermost, a workgroup takes WORKGROUP * PER_THREAD / rows outputs of each of `rows` rows:
+ * rows shorter than a full tile share one, halving each row's part while it still covers the row
+ * and the width (so that the W-1 staged before each part never outgrow the part). */
+static uint32_t rows_per_workgroup(const subq_tensor *x, int64_t width, uint32_t flags)
 {
-    uint64_t rows = (uint64_t)(x->shape[0] * x->shape[1]), len = (uint64_t)x->shape[2];
-    if (flags & CHANNELS_INNER) return rows * ((len + TILE - 1) / TILE);
-    uint64_t per_group = (uint64_t)WORKGROUP * TILE;
-    return (rows * len + per_group - 1) / per_group * WORKGROUP;
+    int64_t cover = x->shape[2] > width ? x->shape[2] : width;
+    uint32_t rows = 1;
+    while (!(flags & CHANNELS_INNER) && rows < WORKGROUP * PER_THREAD &&
+           WORKGROUP * PER_THREAD / (rows * 2) >= cover)
+        rows *= 2;
+    return rows;
+}
+
+/* Channels innermost: one invocation per TILE outputs of a row. Time innermost: a workgroup per
+ * `rows` rows and WORKGROUP * PER_THREAD / rows outputs of each. */
+static uint64_t invocations(const subq_tensor *x, uint32_t flags, uint32_t rows)
+{
+    uint64_t all_rows = (uint64_t)(x->shape[0] * x->shape[1]), len = (uint64_t)x->shape[2];
+    if (flags & CHANNELS_INNER) return all_rows * ((len + TILE - 1) / TILE);
+    uint64_t row_tile = (uint64_t)WORKGROUP * PER_THREAD / rows;
+    return (all_rows + rows - 1) / rows * ((len + row_tile - 1) / row_tile) * WORKGROUP;
 }
 
 subq_status subq_causal_conv1d(subq_stream *stream, const subq_tensor *x, const subq_tensor *weight,
@@ -118,13 +132,15 @@ subq_status subq_causal_conv1d(subq_stream *stream, const subq_tensor *x, const 
     conv_args a = {x, weight, bias, seq_idx, initial_states, out, final_states};
     SUBQ_TRY(check_args(stream, &a, o));
     conv_push push = make_push(&a, o);
+    uint32_t rows = rows_per_workgroup(x, weight->shape[1], push.flags);
     subq_kernel kernel = {.shader = &subq_shader_causal_conv1d, .bindings = 7, .push_bytes = sizeof push,
-                          .spec_count = 3, .spec = {WORKGROUP, (uint32_t)weight->shape[1], TILE}};
+                          .spec_count = 6,
+                          .spec = {WORKGROUP, (uint32_t)weight->shape[1], TILE, PER_THREAD, seq_idx != NULL, rows}};
     /* Absent optional tensors bind x or out in their place; the flags keep them untouched. */
     subq_arg args[7] = {{x, false}, {weight, false}, {bias ? bias : x, false}, {seq_idx ? seq_idx : x, false},
                         {initial_states ? initial_states : x, false}, {out, true},
                         {final_states ? final_states : out, true}};
     uint32_t groups[3];
-    SUBQ_TRY(subq_groups_1d(subq_stream_context(stream), invocations(x, push.flags), WORKGROUP, groups));
+    SUBQ_TRY(subq_groups_1d(subq_stream_context(stream), invocations(x, push.flags, rows), WORKGROUP, groups));
     return subq_stream_dispatch(stream, &kernel, args, &push, groups);
 }

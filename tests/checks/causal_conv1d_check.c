@@ -1,6 +1,6 @@
 /* Dao's causal_conv1d_fn against ref_causal_conv1d: widths 1-8 and 16, lengths shorter than the
- * state to long, seq_idx segments (negative ones included) together with initial states, final
- * states, bias, both activations, channels-first and channels-last views. */
+ * state to several shader tiles, seq_idx segments (negative ones included) together with initial
+ * states, final states, bias, both activations, channels-first and channels-last views. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -135,6 +135,16 @@ static void grid(checker *c)
     }
 }
 
+/* Channels-first rows longer than one workgroup's tile: segments and states across tiles. */
+static void long_rows(checker *c)
+{
+    const int64_t widths[] = {4, 16};
+    for (int i = 0; i < 2; i++)
+        run_case(c, (conv_case){.batch = 2, .dim = 3, .len = check_random_int(c, 1025, 3000), .width = widths[i],
+                                .bias = 1, .init = 1, .final_states = 1, .seq = i == 0,
+                                .activation = SUBQ_ACTIVATION_SILU});
+}
+
 /* x and out span the most one binding allows (maxStorageBufferRange), bounded for big GPUs. */
 static void largest(checker *c)
 {
@@ -152,5 +162,6 @@ static void largest(checker *c)
 void check_causal_conv1d(checker *c)
 {
     grid(c);
+    long_rows(c);
     largest(c);
 }

@@ -232,13 +232,17 @@ static double garbage_tap(const varlen_case *k, const varlen_data *d, int64_t sr
 static void garbage_precomputed(checker *c)
 {
     varlen_case k = {.dim = 5, .width = 4, .mode = CU_PRECOMPUTED, .init = 1, .layout = 1, .out_layout = 2,
-                     .requests = 3, .lengths = {6, 0, 9}};
+                     .requests = 3, .lengths = {6, 0, 150}};
     char label[] = "varlen garbage precomputed arrays stay in bounds";
     varlen_data d;
     make_data(c, &k, &d);
+    /* Most starts stay at or W-1 before their token (some negative, some sane), so that whole tiles
+     * of garbage take the shader's fast path too; a few are anything. */
     for (int64_t t = 0; t < d.tokens; t++) {
         d.seq_idx[t] = (int32_t)check_random_int(c, -3, k.requests + 3);
-        d.seq_start[t] = (int32_t)check_random_int(c, -5, d.tokens + 5);
+        int64_t kind = check_random_int(c, 0, 15);
+        if (kind == 0) d.seq_start[t] = (int32_t)check_random_int(c, -5, d.tokens + 5);
+        else if (kind <= 4) d.seq_start[t] = (int32_t)check_random_int(c, -5, t - (k.width - 1));
     }
     double *want = check_alloc((size_t)(d.tokens * k.dim));
     for (int64_t t = 0; t < d.tokens; t++)
