@@ -1,5 +1,5 @@
 """PyTorch anchors for `subq bench`: the same operators and shapes, timed with CUDA events
-(median of 20 after 0.3 s of warm-up) on random inputs. Prints one JSON object per line, like
+(after 0.3 s of warm-up, the median of 20 batches of back-to-back calls, per call) on random inputs. Prints one JSON object per line, like
 `subq bench --json`."""
 import json
 import sys
@@ -9,21 +9,27 @@ import torch
 import torch.nn.functional as F
 
 
-def median_ms(fn, reps=20, warmup_seconds=0.3):
-    """Warm up for a while first, as `subq bench` does, so that both run at steady clocks."""
+def median_ms(fn, reps=20, warmup_seconds=0.3, batch_ms=5.0):
+    """As `subq bench` times: warm up, then time batches of back-to-back calls (each about batch_ms
+    long) between two events, so the GPU never idles long enough to lower its clocks; the median
+    of the per-call times."""
     start = time.monotonic()
     while time.monotonic() - start < warmup_seconds:
         fn()
         torch.cuda.synchronize()
-    times = []
-    for _ in range(reps):
-        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-        start.record()
+    single = batch_time(fn, 1)
+    count = max(1, min(256, int(batch_ms / single))) if single > 0 else 256
+    return sorted(batch_time(fn, count) for _ in range(reps))[reps // 2]
+
+
+def batch_time(fn, count):
+    start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+    start.record()
+    for _ in range(count):
         fn()
-        end.record()
-        torch.cuda.synchronize()
-        times.append(start.elapsed_time(end))
-    return sorted(times)[len(times) // 2]
+    end.record()
+    torch.cuda.synchronize()
+    return start.elapsed_time(end) / count
 
 
 def report(op, shape, ms, nbytes, copy_gbps, flops=0):

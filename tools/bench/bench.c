@@ -7,11 +7,14 @@
 
 #include "commands.h"
 
-/* Warm-up: the GPU idles while the host makes random inputs, and after that short synchronised
- * runs do not bring its clocks back up (seen on the H100: 3x slower timings). Keep it busy for
- * WARMUP_SECONDS with batches of WARMUP_BATCH back-to-back ops before timing anything. */
+/* GPU clocks drop as soon as the GPU idles (seen on the H100: 345 MHz instead of 1980, timings 2-4x
+ * off): while the host makes random inputs, and between single synchronised dispatches. So: warm
+ * up for WARMUP_SECONDS, then time batches of back-to-back ops, each batch about BATCH_MS long,
+ * and report the time per op. */
 #define WARMUP_SECONDS 0.3
 #define WARMUP_BATCH 8
+#define BATCH_MS 5.0
+#define MAX_BATCH 256
 
 static int compare_doubles(const void *a, const void *b)
 {
@@ -37,16 +40,27 @@ static subq_status warm_up(bench *b, bench_record_fn record, void *user)
     return status;
 }
 
+/* GPU milliseconds per op of one submission of `count` back-to-back ops. */
+static subq_status time_batch(bench *b, bench_record_fn record, void *user, int count, double *ms_per_op)
+{
+    subq_status status = SUBQ_OK;
+    for (int i = 0; i < count && status == SUBQ_OK; i++) status = record(user, b->stream);
+    if (status == SUBQ_OK) status = subq_stream_wait(b->stream);
+    if (status == SUBQ_OK) status = subq_stream_gpu_time_ms(b->stream, ms_per_op);
+    *ms_per_op /= count;
+    return status;
+}
+
 subq_status bench_time(bench *b, bench_record_fn record, void *user, bench_timing *timing)
 {
     double *times = calloc((size_t)b->reps, sizeof *times);
     if (!times) return SUBQ_ERROR_OUT_OF_MEMORY;
+    double single = 0;
     subq_status status = warm_up(b, record, user);
-    for (int i = 0; i < b->reps && status == SUBQ_OK; i++) {
-        status = record(user, b->stream);
-        if (status == SUBQ_OK) status = subq_stream_wait(b->stream);
-        if (status == SUBQ_OK) status = subq_stream_gpu_time_ms(b->stream, &times[i]);
-    }
+    if (status == SUBQ_OK) status = time_batch(b, record, user, 1, &single);
+    int count = single > 0 ? (int)(BATCH_MS / single) : MAX_BATCH;
+    count = count < 1 ? 1 : count > MAX_BATCH ? MAX_BATCH : count;
+    for (int i = 0; i < b->reps && status == SUBQ_OK; i++) status = time_batch(b, record, user, count, &times[i]);
     if (status == SUBQ_OK) {
         qsort(times, (size_t)b->reps, sizeof *times, compare_doubles);
         *timing = (bench_timing){times[b->reps / 2], times[0], times[b->reps - 1]};
@@ -185,7 +199,8 @@ int command_bench(int argc, char **argv)
     if (subq_context_create(NULL, &b.ctx) != SUBQ_OK || subq_stream_create(b.ctx, &b.stream) != SUBQ_OK)
         return bench_fail("context");
     subq_context_get_device_info(b.ctx, &b.info);
-    if (!b.json) printf("device: %s; median of %d runs (GPU timestamps)\n", b.info.name, b.reps);
+    if (!b.json) printf("device: %s; per op, median of %d batches of back-to-back ops (GPU timestamps)\n", b.info.name,
+                           b.reps);
     int failed = measure_copy(&b);
     for (const bench_entry *e = subq_benches; e->name && !failed; e++)
         if (wanted(e->name, name_count, names)) failed = e->run(&b);

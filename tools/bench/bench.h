@@ -1,5 +1,5 @@
-/* Benchmarks: GPU time from timestamps (median of many submissions after warm-up), on random
- * inputs, reported next to the copy bandwidth measured in the same run. */
+/* Benchmarks: GPU time per op from timestamps around batches of back-to-back ops (median over
+ * batches, after warm-up), on random inputs, next to the copy bandwidth measured in the same run. */
 #ifndef SUBQ_BENCH_H
 #define SUBQ_BENCH_H
 
@@ -20,7 +20,7 @@ typedef struct bench {
 
 typedef subq_status (*bench_record_fn)(void *user, subq_stream *stream);
 
-/* GPU milliseconds of the timed submissions. */
+/* GPU milliseconds per op over the timed batches. */
 typedef struct bench_timing {
     double median, min, max;
 } bench_timing;
@@ -32,7 +32,7 @@ typedef struct bench_entry {
 
 extern const bench_entry subq_benches[]; /* NULL-terminated (bench_registry.c) */
 
-/* GPU time of one submission holding what `record` records, over b->reps submissions. */
+/* GPU time of what `record` records, per op, over b->reps batches. */
 subq_status bench_time(bench *b, bench_record_fn record, void *user, bench_timing *timing);
 /* A dense f32 tensor of uniform values in +-[0.05, 1]; NULL on failure (reported). */
 subq_tensor *bench_random_tensor(bench *b, int rank, const int64_t *shape);
