@@ -9,8 +9,12 @@
 /* Defaults measured on an H100 (B = 16, C = 768, L = 1K-4K), the fastest of the plans tried at
  * every length: one pair per workgroup once it has 256 invocations (two were 15-50% slower), 8
  * points per invocation up to 2048-point FFTs and 16 beyond, real and imaginary parts exchanged
- * in turn through padded shared memory. Rows packed one per signal where pairs do not fit. */
+ * in turn through padded shared memory. Rows packed one per signal from 8192-point real FFTs
+ * (L = 4096) on: 22% faster there (a 4096-point signal per 256 invocations, two workgroups per
+ * SM, where a pair took 512 invocations and one), 35-55% slower at L = 1024-2048; and at
+ * L = 8192 pairs no longer fit 48 KB. 32 points per invocation spilled there (4x slower gated). */
 #define TARGET_THREADS 256
+#define LOG_PACKED_SIZE 13
 #define LOG_SMALL_PER_THREAD 3
 #define LOG_LARGE_PER_THREAD 4
 #define LOG_LARGE_SIZE 12
@@ -68,22 +72,23 @@ bool subq_fft_conv_fused_plan_fits(const subq_context *ctx, const subq_fused_pla
            plan_shared_bytes(plan) <= ctx->info.max_shared_memory_bytes;
 }
 
-/* Fewer signals per workgroup before giving up the padding, and that before packing rows.
- * Exchanging whole complex values (split = false) takes twice the memory and was no faster;
- * plans can still ask for it. */
+/* Fewer signals per workgroup before giving up the padding, and that before the other way of
+ * carrying rows (pairs or packed, the faster first). Exchanging whole complex values (split =
+ * false) takes twice the memory and was no faster; plans can still ask for it. */
 static bool find_plan(const subq_context *ctx, int64_t length, subq_fused_plan *plan)
 {
-    static const bool layouts[4][3] = {{true, true, false}, {true, false, false}, /* split, pad, packed */
-                                       {true, true, true}, {true, false, true}};
+    static const bool layouts[4][2] = {{true, true}, {true, false}, {true, true}, {true, false}}; /* split, pad */
     if (subq_fft_conv_fused_fft_size(length) == 0) return false;
+    bool packed_first = log2_fft_size(length) >= LOG_PACKED_SIZE;
     for (int i = 0; i < 4; i++) {
-        uint32_t log_size = log2_fft_size(length) - layouts[i][2];
+        bool packed = packed_first == (i < 2);
+        uint32_t log_size = log2_fft_size(length) - packed;
         uint32_t log_e = log_size >= LOG_LARGE_SIZE ? LOG_LARGE_PER_THREAD : LOG_SMALL_PER_THREAD;
         if (log_e > log_size) log_e = log_size;
         uint32_t threads_per_signal = 1u << (log_size - log_e);
         subq_fused_plan p = {.log_size = log_size, .log_per_thread = log_e,
                              .pairs = threads_per_signal < TARGET_THREADS ? TARGET_THREADS / threads_per_signal : 1,
-                             .split = layouts[i][0], .pad = layouts[i][1], .packed = layouts[i][2]};
+                             .split = layouts[i][0], .pad = layouts[i][1], .packed = packed};
         while (p.pairs > 1 && !subq_fft_conv_fused_plan_fits(ctx, &p)) p.pairs /= 2;
         if (subq_fft_conv_fused_plan_fits(ctx, &p)) {
             *plan = p;
