@@ -77,7 +77,6 @@ bool subq_fft_conv_fused_plan_fits(const subq_context *ctx, const subq_fused_pla
  * false) takes twice the memory and was no faster; plans can still ask for it. */
 static bool find_plan(const subq_context *ctx, int64_t length, subq_fused_plan *plan)
 {
-    static const bool layouts[4][2] = {{true, true}, {true, false}, {true, true}, {true, false}}; /* split, pad */
     if (subq_fft_conv_fused_fft_size(length) == 0) return false;
     bool packed_first = log2_fft_size(length) >= LOG_PACKED_SIZE;
     for (int i = 0; i < 4; i++) {
@@ -88,7 +87,7 @@ static bool find_plan(const subq_context *ctx, int64_t length, subq_fused_plan *
         uint32_t threads_per_signal = 1u << (log_size - log_e);
         subq_fused_plan p = {.log_size = log_size, .log_per_thread = log_e,
                              .pairs = threads_per_signal < TARGET_THREADS ? TARGET_THREADS / threads_per_signal : 1,
-                             .split = layouts[i][0], .pad = layouts[i][1], .packed = packed};
+                             .split = true, .pad = i % 2 == 0, .packed = packed};
         while (p.pairs > 1 && !subq_fft_conv_fused_plan_fits(ctx, &p)) p.pairs /= 2;
         if (subq_fft_conv_fused_plan_fits(ctx, &p)) {
             *plan = p;
