@@ -2,7 +2,9 @@
 //   y = post * (irfft(rfft(u, P) * S, P)[:L] + D * u),  u = pre * x,
 // with x read once and y written once. Two real rows travel as one complex signal u0 + i u1
 // through a P-point complex FFT (P = 2^LOG_P >= 2L). Rows of one spectrum (a channel, a shared
-// kernel) then just multiply by it; others are told apart through Z(-k) first (SEPARATE). The
+// kernel) then just multiply by it; others are told apart through Z(-k) first (SEPARATE).
+// PACKED: one row travels as P = 2^LOG_P >= L points u[2n] + i u[2n+1] instead, the standard
+// real FFT of 2P points: half the shared memory per row, so rows twice as long fit. The
 // inverse is the forward FFT of the conjugate.
 //
 // Each of the T = P / E invocations of a pair holds E points in registers, point t + T * m in
@@ -23,11 +25,12 @@ const bool HAS_POST = (FLAGS & 2u) != 0u;
 const bool HAS_SHORTCUT = (FLAGS & 4u) != 0u;
 const bool SEPARATE = (FLAGS & 8u) != 0u;
 const uint PAD = (FLAGS >> 4u) & 1u; // one padding element per 128 bytes against bank conflicts
+const bool PACKED = (FLAGS & 32u) != 0u;
 
 const uint P = 1u << LOG_P;
 const uint E = 1u << LOG_E;
 const uint T = P / E;
-const uint PAIRS = gl_WorkGroupSize.x / T;
+const uint PAIRS = gl_WorkGroupSize.x / T; // signals per workgroup: row pairs, or rows if PACKED
 const uint PASSES = (LOG_P + LOG_E - 1u) / LOG_E;
 const uint LOG_REM = LOG_P - (PASSES - 1u) * LOG_E;
 
@@ -58,8 +61,8 @@ shared vec2 sh[PAIRS * PAIR_STRIDE];
 #endif
 
 vec2 a[E];         // point t + T * m of the pair's signal
-vec2 mirror_of[E]; // SEPARATE: conj(Z[-k]) for k = t + T * m
-vec2 u[E / 2u];    // the gated inputs, kept for the shortcut
+vec2 mirror_of[E]; // SEPARATE, PACKED: conj(Z[-k]) for k = t + T * m
+vec2 u[E / 2u];    // the gated inputs, kept for the shortcut (points 2n, 2n + 1 if PACKED)
 uint t, pair_base;
 bool valid[2];
 uint x_row[2], y_row[2], pre_row[2], post_row[2], spectrum_row[2];
@@ -167,7 +170,7 @@ void fft(bool zero_upper)
 
 void set_row(uint h, uint pair)
 {
-    uint rows = p.batch * p.channels, g = 2u * pair + h;
+    uint rows = p.batch * p.channels, g = PACKED ? pair : 2u * pair + h;
     valid[h] = g < rows;
     g = min(g, rows - 1u); // a missing second row shares the first's spectrum
     uint b = g % p.batch, c = g / p.batch;
@@ -190,7 +193,7 @@ void load_input()
 {
     [[unroll]] for (uint m = 0u; m < E / 2u; m++) {
         uint n = t + T * m;
-        a[m] = vec2(gated(0u, n), gated(1u, n));
+        a[m] = PACKED ? vec2(gated(0u, 2u * n), gated(0u, 2u * n + 1u)) : vec2(gated(0u, n), gated(1u, n));
         u[m] = a[m];
     }
 }
@@ -219,10 +222,36 @@ void mirror()
     [[unroll]] for (uint m = 0u; m < E; m++) mirror_of[m] = cconj(mirror_of[m]);
 }
 
+// PACKED: Z = FFT(u[2n] + i u[2n+1]) gives the even and odd halves' spectra
+// E = (Z + conj Z(-k)) / 2 and O = (Z - conj Z(-k)) / 2i, so the row's spectrum is
+// U[k] = E + w O and U[k + P] = E - w O, w = exp(-2 pi i k / 2P). With V = U S (S[k + P] =
+// conj S[P - k]; S[P] the Nyquist bin at k = 0) the output's even and odd halves transform
+// together as Z' = (V[k] + V[k + P]) + i conj(w) (V[k] - V[k + P]); then conjugate for the inverse.
+void multiply_packed()
+{
+    mirror();
+    [[unroll]] for (uint m = 0u; m < E; m++) {
+        uint k = t + T * m;
+        uint at = spectrum_row[0] + 2u * k, mirrored = spectrum_row[0] + 2u * (P - k);
+        vec2 s_lo = vec2(spectrum[at], k == 0u ? 0.0 : spectrum[at + 1u]);
+        vec2 s_hi = vec2(spectrum[mirrored], k == 0u ? 0.0 : -spectrum[mirrored + 1u]);
+        vec2 w = turn(float(k) / float(2u * P));
+        vec2 even = 0.5 * (a[m] + mirror_of[m]), odd = cmul(w, 0.5 * (a[m] - mirror_of[m]));
+        odd = vec2(odd.y, -odd.x); // divided by i
+        vec2 lo = cmul(even + odd, s_lo), hi = cmul(even - odd, s_hi);
+        vec2 rotated = cmul(cconj(w), lo - hi);
+        a[m] = cconj(lo + hi + vec2(-rotated.y, rotated.x));
+    }
+}
+
 // Z = U0 + i U1 with U0 = (Z + conj Z(-k)) / 2 and U1 = (Z - conj Z(-k)) / 2i, so
 // U0 S0 + i U1 S1 = Z (S0 + S1) / 2 + conj Z(-k) (S0 - S1) / 2; then conjugate for the inverse.
 void multiply()
 {
+    if (PACKED) {
+        multiply_packed();
+        return;
+    }
     if (SEPARATE) mirror();
     [[unroll]] for (uint m = 0u; m < E; m++) {
         vec2 s0 = spectrum_bin(0u, m);
@@ -242,14 +271,19 @@ void store(uint h, uint n, float conv, float gated_input)
     y[y_row[h] + n] = HAS_POST ? v * post[post_row[h] + n] : v;
 }
 
-// The inverse FFT of the conjugate left conj(y0 + i y1) in a[m] for the first P / 2 points.
+// The inverse FFT of the conjugate left conj(y0 + i y1) in a[m] for the first P / 2 points
+// (conj(y[2n] + i y[2n + 1]) if PACKED).
 void store_output()
 {
     [[unroll]] for (uint m = 0u; m < E / 2u; m++) {
         uint n = t + T * m;
-        if (n >= p.len) continue;
-        store(0u, n, a[m].x, u[m].x);
-        store(1u, n, -a[m].y, u[m].y);
+        if (PACKED) {
+            if (2u * n < p.len) store(0u, 2u * n, a[m].x, u[m].x);
+            if (2u * n + 1u < p.len) store(0u, 2u * n + 1u, -a[m].y, u[m].y);
+        } else if (n < p.len) {
+            store(0u, n, a[m].x, u[m].x);
+            store(1u, n, -a[m].y, u[m].y);
+        }
     }
 }
 
@@ -260,7 +294,7 @@ void main()
     pair_base = pair_in_group * PAIR_STRIDE;
     uint pair = (gl_WorkGroupID.x + gl_WorkGroupID.y * gl_NumWorkGroups.x) * PAIRS + pair_in_group;
     set_row(0u, pair);
-    set_row(1u, pair);
+    if (!PACKED) set_row(1u, pair);
     load_input();
     [[dont_unroll]] for (uint direction = 0u; direction < 2u; direction++) {
         if (direction == 1u) multiply();

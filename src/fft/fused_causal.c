@@ -9,14 +9,18 @@
 /* Defaults measured on an H100 (B = 16, C = 768, L = 1K-4K), the fastest of the plans tried at
  * every length: one pair per workgroup once it has 256 invocations (two were 15-50% slower), 8
  * points per invocation up to 2048-point FFTs and 16 beyond, real and imaginary parts exchanged
- * in turn through padded shared memory. */
+ * in turn through padded shared memory. Rows packed one per signal from 8192-point real FFTs
+ * (L = 4096) on: 22% faster there (a 4096-point signal per 256 invocations, two workgroups per
+ * SM, where a pair took 512 invocations and one), 35-55% slower at L = 1024-2048; and at
+ * L = 8192 pairs no longer fit 48 KB. 32 points per invocation spilled there (4x slower gated). */
 #define TARGET_THREADS 256
+#define LOG_PACKED_SIZE 13
 #define LOG_SMALL_PER_THREAD 3
 #define LOG_LARGE_PER_THREAD 4
 #define LOG_LARGE_SIZE 12
 #define MAX_LOG_SIZE 30
 
-enum { HAS_PRE = 1, HAS_POST = 2, HAS_SHORTCUT = 4, SEPARATE = 8, PAD = 16 };
+enum { HAS_PRE = 1, HAS_POST = 2, HAS_SHORTCUT = 4, SEPARATE = 8, PAD = 16, PACKED = 32 };
 
 typedef struct fused_push {
     uint32_t x_first, spectrum_first, pre_first, post_first, shortcut_first, y_first;
@@ -68,20 +72,22 @@ bool subq_fft_conv_fused_plan_fits(const subq_context *ctx, const subq_fused_pla
            plan_shared_bytes(plan) <= ctx->info.max_shared_memory_bytes;
 }
 
-/* Fewer row pairs per workgroup before giving up the padding. Exchanging whole complex values
- * (split = false) takes twice the memory and was no faster; plans can still ask for it. */
+/* Fewer signals per workgroup before giving up the padding, and that before the other way of
+ * carrying rows (pairs or packed, the faster first). Exchanging whole complex values (split =
+ * false) takes twice the memory and was no faster; plans can still ask for it. */
 static bool find_plan(const subq_context *ctx, int64_t length, subq_fused_plan *plan)
 {
-    static const bool layouts[2][2] = {{true, true}, {true, false}}; /* split, pad */
     if (subq_fft_conv_fused_fft_size(length) == 0) return false;
-    uint32_t log_size = log2_fft_size(length);
-    uint32_t log_e = log_size >= LOG_LARGE_SIZE ? LOG_LARGE_PER_THREAD : LOG_SMALL_PER_THREAD;
-    if (log_e > log_size) log_e = log_size;
-    uint32_t threads_per_pair = 1u << (log_size - log_e);
-    for (int i = 0; i < 2; i++) {
+    bool packed_first = log2_fft_size(length) >= LOG_PACKED_SIZE;
+    for (int i = 0; i < 4; i++) {
+        bool packed = packed_first == (i < 2);
+        uint32_t log_size = log2_fft_size(length) - packed;
+        uint32_t log_e = log_size >= LOG_LARGE_SIZE ? LOG_LARGE_PER_THREAD : LOG_SMALL_PER_THREAD;
+        if (log_e > log_size) log_e = log_size;
+        uint32_t threads_per_signal = 1u << (log_size - log_e);
         subq_fused_plan p = {.log_size = log_size, .log_per_thread = log_e,
-                             .pairs = threads_per_pair < TARGET_THREADS ? TARGET_THREADS / threads_per_pair : 1,
-                             .split = layouts[i][0], .pad = layouts[i][1]};
+                             .pairs = threads_per_signal < TARGET_THREADS ? TARGET_THREADS / threads_per_signal : 1,
+                             .split = true, .pad = i % 2 == 0, .packed = packed};
         while (p.pairs > 1 && !subq_fft_conv_fused_plan_fits(ctx, &p)) p.pairs /= 2;
         if (subq_fft_conv_fused_plan_fits(ctx, &p)) {
             *plan = p;
@@ -97,10 +103,10 @@ subq_status subq_fft_conv_fused_default_plan(const subq_context *ctx, int64_t le
     if (subq_fft_conv_fused_fft_size(length) == 0)
         return subq_fail(SUBQ_ERROR_UNSUPPORTED, "x: rows of length %lld are beyond the fused FFT conv",
                          (long long)length);
-    return subq_fail(SUBQ_ERROR_UNSUPPORTED, "x: rows of length %lld need an FFT of %lld points (%lld bytes) in "
-                                             "one workgroup; the device has %u bytes of shared memory",
+    return subq_fail(SUBQ_ERROR_UNSUPPORTED, "x: rows of length %lld need an FFT of %lld real points (%lld bytes) "
+                                             "in one workgroup; the device has %u bytes of shared memory",
                      (long long)length, (long long)subq_fft_conv_fused_fft_size(length),
-                     (long long)subq_fft_conv_fused_fft_size(length) * 4, ctx->info.max_shared_memory_bytes);
+                     (long long)subq_fft_conv_fused_fft_size(length) * 2, ctx->info.max_shared_memory_bytes);
 }
 
 bool subq_fft_conv_fused_supports(const subq_context *ctx, int64_t length)
@@ -163,12 +169,12 @@ static subq_status check_args(const subq_stream *s, const fused_args *a)
 
 /* Rows pair up in (channel, batch) order, batch fastest: with a shared kernel and an even batch
  * both rows of a pair have one spectrum, and the pairs of a channel run together (its spectrum
- * stays in cache). Otherwise the shader separates the two rows' spectra. */
+ * stays in cache). Otherwise the shader separates the two rows' spectra. Packed rows have one. */
 static uint32_t plan_flags(const subq_fused_plan *plan, const fused_args *a)
 {
-    bool shared_spectrum = a->spectrum->shape[0] == 1 && a->x->shape[0] % 2 == 0;
+    bool shared_spectrum = plan->packed || (a->spectrum->shape[0] == 1 && a->x->shape[0] % 2 == 0);
     return (a->pre ? HAS_PRE : 0) | (a->post ? HAS_POST : 0) | (a->shortcut ? HAS_SHORTCUT : 0) |
-           (shared_spectrum ? 0 : SEPARATE) | (plan->pad ? PAD : 0);
+           (shared_spectrum ? 0 : SEPARATE) | (plan->pad ? PAD : 0) | (plan->packed ? PACKED : 0);
 }
 
 /* The L axis is dense: only the batch and channel strides travel. */
@@ -208,8 +214,9 @@ static subq_status record(subq_stream *stream, const subq_fused_plan *plan, cons
     const subq_tensor *x = a->x;
     subq_arg args[6] = {{x, false}, {a->spectrum, false}, {a->pre ? a->pre : x, false},
                         {a->post ? a->post : x, false}, {a->shortcut ? a->shortcut : x, false}, {a->y, true}};
-    uint64_t pairs = ((uint64_t)push.batch * push.channels + 1) / 2;
-    uint64_t workgroups = (pairs + plan->pairs - 1) / plan->pairs;
+    uint64_t rows = (uint64_t)push.batch * push.channels;
+    uint64_t signals = plan->packed ? rows : (rows + 1) / 2;
+    uint64_t workgroups = (signals + plan->pairs - 1) / plan->pairs;
     uint32_t groups[3];
     SUBQ_TRY(subq_groups_1d(subq_stream_context(stream), workgroups * threads, threads, groups));
     return subq_stream_dispatch(stream, &kernel, args, &push, groups);
@@ -221,8 +228,9 @@ subq_status subq_fft_conv_fused_planned(subq_stream *stream, const subq_fused_pl
 {
     fused_args a = {x, spectrum, pre, post, shortcut, y};
     SUBQ_TRY(check_args(stream, &a));
-    if (!plan || plan->log_size != log2_fft_size(x->shape[2]))
-        return subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "plan: expected one for %lld-point FFTs (rows of length %lld)",
+    if (!plan || plan->log_size + plan->packed != log2_fft_size(x->shape[2]))
+        return subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "plan: expected one for %lld-point real FFTs (rows of length "
+                                                      "%lld)",
                          (long long)subq_fft_conv_fused_fft_size(x->shape[2]), (long long)x->shape[2]);
     if (!subq_fft_conv_fused_plan_fits(subq_stream_context(stream), plan))
         return subq_fail(SUBQ_ERROR_UNSUPPORTED, "plan: exceeds the device's workgroup or shared-memory limits");

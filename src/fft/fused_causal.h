@@ -1,7 +1,7 @@
 /* The fused causal FFT convolution: the Hyena inner loop in one dispatch,
  *   y[b,c,:] = post * (irfft(rfft(u, P) * S[kb,c,:], P)[:L] + shortcut[c] * u),  u = pre * x[b,c,:],
  * with x read once and y written once; the FFTs run in registers and shared memory, so L is
- * bounded by the device's shared memory (L <= 4096 with 32 KiB).
+ * bounded by the device's shared memory (L <= 8192 with 32 KiB).
  *
  * The spectrum it needs: P = subq_fft_conv_fused_fft_size(L), the smallest power of two >= 2L
  * (2L itself when L is a power of two), and S = rfft(k zero-padded to P) / P, f32 [Bk, C, P/2 + 1, 2]
@@ -27,13 +27,16 @@ subq_status subq_fft_conv_fused(subq_stream *stream, const subq_tensor *x, const
                                 subq_tensor *y);
 
 /* How the kernel runs (the same results, other speeds): tests cover every plan, benchmarks
- * compare them. A pair of rows is one FFT, spread over 2^log_size / 2^log_per_thread invocations. */
+ * compare them. A signal (a pair of rows as one P-point complex FFT, or one row packed into a
+ * P/2-point one) is spread over 2^log_size / 2^log_per_thread invocations. */
 typedef struct subq_fused_plan {
-    uint32_t log_size;       /* log2 P */
+    uint32_t log_size;       /* log2 of the complex FFT's points: log2 P, or log2 P - 1 if packed */
     uint32_t log_per_thread; /* log2 of the points each invocation holds in registers: 1..5 */
-    uint32_t pairs;          /* row pairs per workgroup */
+    uint32_t pairs;          /* signals per workgroup */
     bool split;              /* exchange real and imaginary parts in turn: half the shared memory */
     bool pad;                /* a padding element per 128 bytes of shared memory (bank conflicts) */
+    bool packed;             /* one row per signal, even points real and odd imaginary: half the
+                                shared memory per row */
 } subq_fused_plan;
 
 /* The plan subq_fft_conv_fused uses; SUBQ_ERROR_UNSUPPORTED when none fits the device. */

@@ -103,11 +103,12 @@ static subq_tensor *upload_shortcut(checker *c, const char *label, const fused_c
 
 static void describe(const fused_case *k, char *buf, size_t size)
 {
-    snprintf(buf, size, "fft_conv_fused B=%lld C=%lld L=%lld K=%lld Bk=%lld%s%s%s layout %d plan %u/%u/%u%s%s%s",
+    snprintf(buf, size, "fft_conv_fused B=%lld C=%lld L=%lld K=%lld Bk=%lld%s%s%s layout %d plan %u/%u/%u%s%s%s%s",
              (long long)k->batch, (long long)k->channels, (long long)k->len, (long long)k->kernel_len,
              (long long)k->kernel_batch, k->pre ? " pre" : "", k->post ? " post" : "",
              k->shortcut ? " shortcut" : "", k->layout, k->plan.log_size, k->plan.log_per_thread, k->plan.pairs,
-             k->plan.split ? " split" : "", k->plan.pad ? " pad" : "", k->default_plan ? " (default)" : "");
+             k->plan.split ? " split" : "", k->plan.pad ? " pad" : "", k->plan.packed ? " packed" : "",
+             k->default_plan ? " (default)" : "");
 }
 
 typedef struct fused_data {
@@ -171,13 +172,15 @@ static void run_case(checker *c, const fused_case *k)
     free_data(&d);
 }
 
-/* Any plan for this length that fits the device: points per invocation, pairs per workgroup,
- * split and padding drawn at random. */
+/* Any plan for this length that fits the device: packing, points per invocation, signals per
+ * workgroup, split and padding drawn at random. */
 static subq_fused_plan random_plan(checker *c, const subq_fused_plan *fallback)
 {
     for (int tries = 0; tries < 32; tries++) {
-        uint32_t log_size = fallback->log_size;
-        subq_fused_plan p = {.log_size = log_size,
+        bool packed = check_random_int(c, 0, 1);
+        uint32_t log_size = fallback->log_size + fallback->packed - packed;
+        if (log_size < 1) continue;
+        subq_fused_plan p = {.log_size = log_size, .packed = packed,
                              .log_per_thread = (uint32_t)check_random_int(c, 1, log_size < 5 ? log_size : 5),
                              .pairs = 1u << check_random_int(c, 0, 3), .split = check_random_int(c, 0, 1),
                              .pad = check_random_int(c, 0, 1)};
