@@ -23,17 +23,6 @@ typedef struct fixture {
 
 static const int32_t CU[R + 1] = {0, 3, 3, T};
 
-static subq_tensor *f32(checker *c, int rank, const int64_t *shape)
-{
-    int64_t n = 1;
-    for (int i = 0; i < rank; i++) n *= shape[i];
-    double *values = check_alloc((size_t)n);
-    check_random(c, values, (size_t)n);
-    subq_tensor *t = check_upload(c, "fixture", rank, shape, values);
-    free(values);
-    return t;
-}
-
 static subq_tensor *i32(checker *c, int rank, const int64_t *shape, const int32_t *values)
 {
     int64_t n = 1;
@@ -50,59 +39,59 @@ static subq_tensor *i32(checker *c, int rank, const int64_t *shape, const int32_
 static void make_fixture(checker *c, fixture *f)
 {
     f->stream = c->stream;
-    f->x = f32(c, SHAPE(B, D, L));
-    f->x_tokens = f32(c, SHAPE(T, D));
+    f->x = check_tensor_random(c, SHAPE(B, D, L));
+    f->x_tokens = check_tensor_random(c, SHAPE(T, D));
     f->x_i32 = i32(c, SHAPE(B, D, L), NULL);
-    f->weight = f32(c, SHAPE(D, W));
-    f->weight_d5 = f32(c, SHAPE(D + 1, W));
-    f->weight_w1 = f32(c, SHAPE(D, 1));
-    f->weight_rank1 = f32(c, SHAPE(D * W));
-    f->bias = f32(c, SHAPE(D));
-    f->bias_d5 = f32(c, SHAPE(D + 1));
+    f->weight = check_tensor_random(c, SHAPE(D, W));
+    f->weight_d5 = check_tensor_random(c, SHAPE(D + 1, W));
+    f->weight_w1 = check_tensor_random(c, SHAPE(D, 1));
+    f->weight_rank1 = check_tensor_random(c, SHAPE(D * W));
+    f->bias = check_tensor_random(c, SHAPE(D));
+    f->bias_d5 = check_tensor_random(c, SHAPE(D + 1));
     f->seq = i32(c, SHAPE(B, L), NULL);
     f->seq_long = i32(c, SHAPE(B, L + 1), NULL);
-    f->init = f32(c, SHAPE(B, D, W - 1));
-    f->init_wide = f32(c, SHAPE(B, D, W));
-    f->out = f32(c, SHAPE(B, D, L));
+    f->init = check_tensor_random(c, SHAPE(B, D, W - 1));
+    f->init_wide = check_tensor_random(c, SHAPE(B, D, W));
+    f->out = check_tensor_random(c, SHAPE(B, D, L));
     if (f->out)
         check_ok(c, "fixture", subq_tensor_view(f->out, 0, SHAPE(B, D, W - 1), (int64_t[]){D * L, L, 1}, &f->out_head));
-    f->final_states = f32(c, SHAPE(B, D, W - 1));
+    f->final_states = check_tensor_random(c, SHAPE(B, D, W - 1));
     f->cu = i32(c, SHAPE(R + 1), CU);
     f->cu_short_end = i32(c, SHAPE(R + 1), (int32_t[]){0, 3, 3, T - 1});
     f->cu_decreasing = i32(c, SHAPE(R + 1), (int32_t[]){0, 5, 3, T});
     f->cu_nonzero_start = i32(c, SHAPE(R + 1), (int32_t[]){1, 3, 3, T});
-    f->cu_f32 = f32(c, SHAPE(R + 1));
+    f->cu_f32 = check_tensor_random(c, SHAPE(R + 1));
     f->cu_one = i32(c, SHAPE(1), NULL);
-    f->states = f32(c, SHAPE(R, D, W - 1));
-    f->states_wide = f32(c, SHAPE(R, D, W));
-    f->states_extra_request = f32(c, SHAPE(R + 1, D, W - 1));
+    f->states = check_tensor_random(c, SHAPE(R, D, W - 1));
+    f->states_wide = check_tensor_random(c, SHAPE(R, D, W));
+    f->states_extra_request = check_tensor_random(c, SHAPE(R + 1, D, W - 1));
     f->seq_idx = i32(c, SHAPE(T), NULL);
     f->seq_idx_short = i32(c, SHAPE(T - 1), NULL);
     f->seq_start = i32(c, SHAPE(T), NULL);
     f->seq_start_short = i32(c, SHAPE(T - 1), NULL);
-    f->out_tokens = f32(c, SHAPE(T, D));
-    f->out_tokens_short = f32(c, SHAPE(T - 1, D));
-    f->prev = f32(c, SHAPE(R, D, W));
-    f->next = f32(c, SHAPE(R, D, W));
-    f->prev_bad = f32(c, SHAPE(R, D + 1, W));
+    f->out_tokens = check_tensor_random(c, SHAPE(T, D));
+    f->out_tokens_short = check_tensor_random(c, SHAPE(T - 1, D));
+    f->prev = check_tensor_random(c, SHAPE(R, D, W));
+    f->next = check_tensor_random(c, SHAPE(R, D, W));
+    f->prev_bad = check_tensor_random(c, SHAPE(R, D + 1, W));
     /* Two (R, D, W) views one element apart: they overlap without being the same view. */
-    f->carry_storage = f32(c, SHAPE(R * D * W + 1));
+    f->carry_storage = check_tensor_random(c, SHAPE(R * D * W + 1));
     if (f->carry_storage) {
         check_ok(c, "fixture", subq_tensor_view(f->carry_storage, 0, SHAPE(R, D, W), NULL, &f->carry_first));
         check_ok(c, "fixture", subq_tensor_view(f->carry_storage, 1, SHAPE(R, D, W), NULL, &f->carry_second));
     }
-    f->x_step = f32(c, SHAPE(B, D));
-    f->conv_state = f32(c, SHAPE(B, D, W - 1));
-    f->conv_state_narrow = f32(c, SHAPE(B, D, W - 2));
-    f->conv_state_d5 = f32(c, SHAPE(B, D + 1, W - 1));
-    f->conv_state_one_slot = f32(c, SHAPE(1, D, W - 1));
+    f->x_step = check_tensor_random(c, SHAPE(B, D));
+    f->conv_state = check_tensor_random(c, SHAPE(B, D, W - 1));
+    f->conv_state_narrow = check_tensor_random(c, SHAPE(B, D, W - 2));
+    f->conv_state_d5 = check_tensor_random(c, SHAPE(B, D + 1, W - 1));
+    f->conv_state_one_slot = check_tensor_random(c, SHAPE(1, D, W - 1));
     f->cache = i32(c, SHAPE(B), NULL);
     f->cache_long = i32(c, SHAPE(B + 1), NULL);
-    f->cache_f32 = f32(c, SHAPE(B));
+    f->cache_f32 = check_tensor_random(c, SHAPE(B));
     f->indices = i32(c, SHAPE(B), (int32_t[]){1, 0});
     f->indices_long = i32(c, SHAPE(B + 1), NULL);
-    f->out_step = f32(c, SHAPE(B, D));
-    f->out_step_long = f32(c, SHAPE(B, D, 2));
+    f->out_step = check_tensor_random(c, SHAPE(B, D));
+    f->out_step_long = check_tensor_random(c, SHAPE(B, D, 2));
 }
 
 /* Every field after the stream is a tensor. */

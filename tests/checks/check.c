@@ -178,3 +178,32 @@ const check_entry *check_find(const char *name)
         if (strcmp(e->name, name) == 0) return e;
     return NULL;
 }
+
+void check_invalid(checker *c, const char *label, subq_status status, const char *mentions)
+{
+    check_error(c, label, status, SUBQ_ERROR_INVALID_ARGUMENT, mentions);
+}
+
+subq_tensor *check_tensor_empty(checker *c, subq_dtype dtype, int rank, const int64_t *shape)
+{
+    subq_tensor *t = NULL;
+    check_ok(c, "fixture", subq_tensor_create(c->ctx, dtype, rank, shape, &t));
+    return t;
+}
+
+subq_tensor *check_tensor_view(checker *c, const subq_tensor *base, int64_t offset, int rank, const int64_t *shape,
+                               const int64_t *strides)
+{
+    subq_tensor *t = NULL;
+    if (base) check_ok(c, "fixture view", subq_tensor_view(base, offset, rank, shape, strides, &t));
+    return t;
+}
+
+subq_tensor *check_tensor_random(checker *c, int rank, const int64_t *shape)
+{
+    double *values = check_alloc((size_t)numel(rank, shape));
+    check_random(c, values, (size_t)numel(rank, shape));
+    subq_tensor *t = check_upload(c, "fixture", rank, shape, values);
+    free(values);
+    return t;
+}

@@ -46,6 +46,13 @@ subq_tensor *check_upload_i32(checker *c, const char *label, int rank, const int
 /* A dense f32 tensor filled with NaN. */
 subq_tensor *check_poisoned(checker *c, const char *label, int rank, const int64_t *shape);
 
+/* For fixtures and error tables: an uninitialised tensor, a view (NULL base gives NULL), a dense
+ * f32 tensor of fresh random values. Each returns NULL on failure, reported. */
+subq_tensor *check_tensor_empty(checker *c, subq_dtype dtype, int rank, const int64_t *shape);
+subq_tensor *check_tensor_view(checker *c, const subq_tensor *base, int64_t offset, int rank, const int64_t *shape,
+                               const int64_t *strides);
+subq_tensor *check_tensor_random(checker *c, int rank, const int64_t *shape);
+
 /* Compare a dense tensor with the reference: every element finite, and
  * max|y - ref| <= tol * max(1, max|ref|). Records one pass or fail. */
 void check_close(checker *c, const char *label, const subq_tensor *y, const double *ref, size_t n,
@@ -58,6 +65,8 @@ bool check_ok(checker *c, const char *label, subq_status status);
 /* Expect a call to fail with this status and a message mentioning `mentions`. */
 void check_error(checker *c, const char *label, subq_status status, subq_status expected,
                  const char *mentions);
+/* check_error expecting SUBQ_ERROR_INVALID_ARGUMENT: the error tables' usual row. */
+void check_invalid(checker *c, const char *label, subq_status status, const char *mentions);
 void check_fail(checker *c, const char *label, const char *format, ...)
     __attribute__((format(printf, 3, 4)));
 

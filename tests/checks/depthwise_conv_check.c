@@ -184,36 +184,24 @@ typedef struct error_fixture {
     subq_tensor *x, *w, *w3, *bias3, *y, *x2d, *w2d, *y2d, *xi, *xh;
 } error_fixture;
 
-static subq_tensor *make(checker *c, subq_dtype dtype, int rank, const int64_t *shape)
-{
-    subq_tensor *t = NULL;
-    check_ok(c, "error fixture", subq_tensor_create(c->ctx, dtype, rank, shape, &t));
-    return t;
-}
-
-static void expect(checker *c, const char *label, subq_status status, const char *mentions)
-{
-    check_error(c, label, status, SUBQ_ERROR_INVALID_ARGUMENT, mentions);
-}
-
 static void errors_shapes(checker *c, error_fixture *f)
 {
     subq_stream *s = c->stream;
     subq_depthwise_conv_options causal = {.padding = SUBQ_PADDING_CAUSAL};
-    expect(c, "NULL stream", subq_depthwise_conv(NULL, f->x, f->w, NULL, NULL, f->y), "stream");
-    expect(c, "NULL x", subq_depthwise_conv(s, NULL, f->w, NULL, NULL, f->y), "x");
-    expect(c, "NULL weight", subq_depthwise_conv(s, f->x, NULL, NULL, NULL, f->y), "weight");
-    expect(c, "NULL y", subq_depthwise_conv(s, f->x, f->w, NULL, NULL, NULL), "y");
-    expect(c, "x rank 2", subq_depthwise_conv(s, f->w, f->w, NULL, NULL, f->y), "x: expected rank 3..5");
-    expect(c, "weight rank", subq_depthwise_conv(s, f->x, f->w2d, NULL, NULL, f->y), "weight: expected rank 2");
-    expect(c, "G does not divide C", subq_depthwise_conv(s, f->x, f->w3, NULL, NULL, f->y),
+    check_invalid(c, "NULL stream", subq_depthwise_conv(NULL, f->x, f->w, NULL, NULL, f->y), "stream");
+    check_invalid(c, "NULL x", subq_depthwise_conv(s, NULL, f->w, NULL, NULL, f->y), "x");
+    check_invalid(c, "NULL weight", subq_depthwise_conv(s, f->x, NULL, NULL, NULL, f->y), "weight");
+    check_invalid(c, "NULL y", subq_depthwise_conv(s, f->x, f->w, NULL, NULL, NULL), "y");
+    check_invalid(c, "x rank 2", subq_depthwise_conv(s, f->w, f->w, NULL, NULL, f->y), "x: expected rank 3..5");
+    check_invalid(c, "weight rank", subq_depthwise_conv(s, f->x, f->w2d, NULL, NULL, f->y), "weight: expected rank 2");
+    check_invalid(c, "G does not divide C", subq_depthwise_conv(s, f->x, f->w3, NULL, NULL, f->y),
            "weight: its 3 groups do not divide the 4 channels");
-    expect(c, "bias shape", subq_depthwise_conv(s, f->x, f->w, f->bias3, NULL, f->y), "bias: expected shape [2]");
-    expect(c, "y rank", subq_depthwise_conv(s, f->x, f->w, NULL, NULL, f->x2d), "y: expected rank 3");
+    check_invalid(c, "bias shape", subq_depthwise_conv(s, f->x, f->w, f->bias3, NULL, f->y), "bias: expected shape [2]");
+    check_invalid(c, "y rank", subq_depthwise_conv(s, f->x, f->w, NULL, NULL, f->x2d), "y: expected rank 3");
     subq_depthwise_conv_options valid = {.padding = SUBQ_PADDING_EXPLICIT};
-    expect(c, "y shape", subq_depthwise_conv(s, f->x, f->w, NULL, &valid, f->y), "y: expected shape [2, 4, 7]");
-    expect(c, "causal 2d", subq_depthwise_conv(s, f->x2d, f->w2d, NULL, &causal, f->y2d), "causal");
-    expect(c, "y aliases x", subq_depthwise_conv(s, f->x, f->w, NULL, NULL, f->x), "y: shares memory with x");
+    check_invalid(c, "y shape", subq_depthwise_conv(s, f->x, f->w, NULL, &valid, f->y), "y: expected shape [2, 4, 7]");
+    check_invalid(c, "causal 2d", subq_depthwise_conv(s, f->x2d, f->w2d, NULL, &causal, f->y2d), "causal");
+    check_invalid(c, "y aliases x", subq_depthwise_conv(s, f->x, f->w, NULL, NULL, f->x), "y: shares memory with x");
     check_error(c, "x dtype i32", subq_depthwise_conv(s, f->xi, f->w, NULL, NULL, f->y),
                 SUBQ_ERROR_INVALID_ARGUMENT, "x: expected dtype f32");
     check_error(c, "x dtype f16", subq_depthwise_conv(s, f->xh, f->w, NULL, NULL, f->y), SUBQ_ERROR_UNSUPPORTED,
@@ -224,15 +212,15 @@ static void errors_options(checker *c, error_fixture *f)
 {
     subq_stream *s = c->stream;
     subq_depthwise_conv_options o = {.cp_size = 2, .cp_rank = 2};
-    expect(c, "cp_rank out of range", subq_depthwise_conv(s, f->x, f->w, NULL, &o, f->y), "cp_rank");
+    check_invalid(c, "cp_rank out of range", subq_depthwise_conv(s, f->x, f->w, NULL, &o, f->y), "cp_rank");
     o = (subq_depthwise_conv_options){.channels = 12, .cp_size = 2};
-    expect(c, "channel mismatch under CP", subq_depthwise_conv(s, f->x, f->w, NULL, &o, f->y), "x: expected 6 channels");
+    check_invalid(c, "channel mismatch under CP", subq_depthwise_conv(s, f->x, f->w, NULL, &o, f->y), "x: expected 6 channels");
     o = (subq_depthwise_conv_options){.channels = 7, .cp_size = 2};
-    expect(c, "C not divisible by P", subq_depthwise_conv(s, f->x, f->w, NULL, &o, f->y), "options.channels");
+    check_invalid(c, "C not divisible by P", subq_depthwise_conv(s, f->x, f->w, NULL, &o, f->y), "options.channels");
     o = (subq_depthwise_conv_options){.padding = SUBQ_PADDING_EXPLICIT, .explicit_padding = {-1}};
-    expect(c, "negative padding", subq_depthwise_conv(s, f->x, f->w, NULL, &o, f->y), "explicit_padding");
+    check_invalid(c, "negative padding", subq_depthwise_conv(s, f->x, f->w, NULL, &o, f->y), "explicit_padding");
     o = (subq_depthwise_conv_options){.padding = (subq_padding)9};
-    expect(c, "unknown padding", subq_depthwise_conv(s, f->x, f->w, NULL, &o, f->y), "options.padding");
+    check_invalid(c, "unknown padding", subq_depthwise_conv(s, f->x, f->w, NULL, &o, f->y), "options.padding");
 }
 
 static void errors_other_context(checker *c, error_fixture *f)
@@ -242,7 +230,7 @@ static void errors_other_context(checker *c, error_fixture *f)
     int64_t shape[3] = {2, 4, 9};
     if (!check_ok(c, "second context", subq_context_create(NULL, &other))) return;
     if (check_ok(c, "foreign tensor", subq_tensor_create(other, SUBQ_F32, 3, shape, &foreign)))
-        expect(c, "x from another context", subq_depthwise_conv(c->stream, foreign, f->w, NULL, NULL, f->y),
+        check_invalid(c, "x from another context", subq_depthwise_conv(c->stream, foreign, f->w, NULL, NULL, f->y),
                "another context");
     subq_tensor_destroy(foreign);
     subq_context_destroy(other);
@@ -252,11 +240,11 @@ static void errors_other_context(checker *c, error_fixture *f)
 static void check_errors(checker *c)
 {
     error_fixture f = {
-        .x = make(c, SUBQ_F32, 3, (int64_t[]){2, 4, 9}), .w = make(c, SUBQ_F32, 2, (int64_t[]){2, 3}),
-        .w3 = make(c, SUBQ_F32, 2, (int64_t[]){3, 3}), .bias3 = make(c, SUBQ_F32, 1, (int64_t[]){3}), .y = make(c, SUBQ_F32, 3, (int64_t[]){2, 4, 9}),
-        .x2d = make(c, SUBQ_F32, 4, (int64_t[]){2, 4, 5, 5}), .w2d = make(c, SUBQ_F32, 3, (int64_t[]){4, 3, 3}),
-        .y2d = make(c, SUBQ_F32, 4, (int64_t[]){2, 4, 5, 5}), .xi = make(c, SUBQ_I32, 3, (int64_t[]){2, 4, 9}),
-        .xh = make(c, SUBQ_F16, 3, (int64_t[]){2, 4, 9}),
+        .x = check_tensor_empty(c, SUBQ_F32, 3, (int64_t[]){2, 4, 9}), .w = check_tensor_empty(c, SUBQ_F32, 2, (int64_t[]){2, 3}),
+        .w3 = check_tensor_empty(c, SUBQ_F32, 2, (int64_t[]){3, 3}), .bias3 = check_tensor_empty(c, SUBQ_F32, 1, (int64_t[]){3}), .y = check_tensor_empty(c, SUBQ_F32, 3, (int64_t[]){2, 4, 9}),
+        .x2d = check_tensor_empty(c, SUBQ_F32, 4, (int64_t[]){2, 4, 5, 5}), .w2d = check_tensor_empty(c, SUBQ_F32, 3, (int64_t[]){4, 3, 3}),
+        .y2d = check_tensor_empty(c, SUBQ_F32, 4, (int64_t[]){2, 4, 5, 5}), .xi = check_tensor_empty(c, SUBQ_I32, 3, (int64_t[]){2, 4, 9}),
+        .xh = check_tensor_empty(c, SUBQ_F16, 3, (int64_t[]){2, 4, 9}),
     };
     if (f.x && f.w && f.w3 && f.bias3 && f.y && f.x2d && f.w2d && f.y2d && f.xi && f.xh) {
         errors_shapes(c, &f);

@@ -325,37 +325,25 @@ typedef struct error_fixture {
     subq_fft_kernel *fk, *fk3;
 } error_fixture;
 
-static subq_tensor *make(checker *c, subq_dtype dtype, int rank, const int64_t *shape)
-{
-    subq_tensor *t = NULL;
-    check_ok(c, "error fixture", subq_tensor_create(c->ctx, dtype, rank, shape, &t));
-    return t;
-}
-
-static void expect(checker *c, const char *label, subq_status status, const char *mentions)
-{
-    check_error(c, label, status, SUBQ_ERROR_INVALID_ARGUMENT, mentions);
-}
-
 static void errors_create(checker *c, error_fixture *f)
 {
     subq_stream *s = c->stream;
     subq_fft_kernel *out = NULL;
     const int64_t n9[] = {9}, n33[] = {3, 3}, zero[] = {0};
     subq_fft_conv_options causal = {.causal = 1}, bad = {.padding = {(subq_fft_padding)7}};
-    expect(c, "create: NULL stream", subq_fft_kernel_create(NULL, f->k, 1, n9, NULL, &out), "stream");
-    expect(c, "create: NULL kernel", subq_fft_kernel_create(s, NULL, 1, n9, NULL, &out), "kernel");
-    expect(c, "create: NULL result", subq_fft_kernel_create(s, f->k, 1, n9, NULL, NULL), "fft_kernel");
-    expect(c, "create: rank 0", subq_fft_kernel_create(s, f->k, 0, n9, NULL, &out), "spatial_rank");
-    expect(c, "create: rank 4", subq_fft_kernel_create(s, f->k, 4, n9, NULL, &out), "spatial_rank");
-    expect(c, "create: NULL input_size", subq_fft_kernel_create(s, f->k, 1, NULL, NULL, &out), "input_size");
-    expect(c, "create: input_size 0", subq_fft_kernel_create(s, f->k, 1, zero, NULL, &out), "input_size[0]");
-    expect(c, "create: kernel rank", subq_fft_kernel_create(s, f->k, 2, n33, NULL, &out), "kernel: expected rank 4");
-    expect(c, "create: causal 2d", subq_fft_kernel_create(s, f->k2d, 2, n33, &causal, &out), "options.causal");
-    expect(c, "create: causal kernel longer than L", subq_fft_kernel_create(s, f->k_long, 1, n9, &causal, &out),
+    check_invalid(c, "create: NULL stream", subq_fft_kernel_create(NULL, f->k, 1, n9, NULL, &out), "stream");
+    check_invalid(c, "create: NULL kernel", subq_fft_kernel_create(s, NULL, 1, n9, NULL, &out), "kernel");
+    check_invalid(c, "create: NULL result", subq_fft_kernel_create(s, f->k, 1, n9, NULL, NULL), "fft_kernel");
+    check_invalid(c, "create: rank 0", subq_fft_kernel_create(s, f->k, 0, n9, NULL, &out), "spatial_rank");
+    check_invalid(c, "create: rank 4", subq_fft_kernel_create(s, f->k, 4, n9, NULL, &out), "spatial_rank");
+    check_invalid(c, "create: NULL input_size", subq_fft_kernel_create(s, f->k, 1, NULL, NULL, &out), "input_size");
+    check_invalid(c, "create: input_size 0", subq_fft_kernel_create(s, f->k, 1, zero, NULL, &out), "input_size[0]");
+    check_invalid(c, "create: kernel rank", subq_fft_kernel_create(s, f->k, 2, n33, NULL, &out), "kernel: expected rank 4");
+    check_invalid(c, "create: causal 2d", subq_fft_kernel_create(s, f->k2d, 2, n33, &causal, &out), "options.causal");
+    check_invalid(c, "create: causal kernel longer than L", subq_fft_kernel_create(s, f->k_long, 1, n9, &causal, &out),
            "kernel: a causal kernel has at most L = 9");
-    expect(c, "create: unknown padding", subq_fft_kernel_create(s, f->k, 1, n9, &bad, &out), "options.padding[0]");
-    expect(c, "create: kernel dtype", subq_fft_kernel_create(s, f->xi, 1, n9, NULL, &out),
+    check_invalid(c, "create: unknown padding", subq_fft_kernel_create(s, f->k, 1, n9, &bad, &out), "options.padding[0]");
+    check_invalid(c, "create: kernel dtype", subq_fft_kernel_create(s, f->xi, 1, n9, NULL, &out),
            "kernel: expected dtype f32");
 }
 
@@ -363,26 +351,26 @@ static void errors_conv(checker *c, error_fixture *f)
 {
     subq_stream *s = c->stream;
     subq_fft_conv_extras pre_y = {.pre = f->y}, bad_pre = {.pre = f->x10}, bad_shortcut = {.shortcut = f->s5};
-    expect(c, "conv: NULL stream", subq_fft_conv(NULL, f->x, f->fk, NULL, f->y), "stream");
-    expect(c, "conv: NULL kernel object", subq_fft_conv(s, f->x, NULL, NULL, f->y), "fft_kernel");
-    expect(c, "conv: NULL x", subq_fft_conv(s, NULL, f->fk, NULL, f->y), "x: expected a tensor");
-    expect(c, "conv: NULL y", subq_fft_conv(s, f->x, f->fk, NULL, NULL), "y: expected a tensor");
-    expect(c, "conv: other input size", subq_fft_conv(s, f->x10, f->fk, NULL, f->y),
+    check_invalid(c, "conv: NULL stream", subq_fft_conv(NULL, f->x, f->fk, NULL, f->y), "stream");
+    check_invalid(c, "conv: NULL kernel object", subq_fft_conv(s, f->x, NULL, NULL, f->y), "fft_kernel");
+    check_invalid(c, "conv: NULL x", subq_fft_conv(s, NULL, f->fk, NULL, f->y), "x: expected a tensor");
+    check_invalid(c, "conv: NULL y", subq_fft_conv(s, f->x, f->fk, NULL, NULL), "y: expected a tensor");
+    check_invalid(c, "conv: other input size", subq_fft_conv(s, f->x10, f->fk, NULL, f->y),
            "x: fft_kernel was made for input size [9]; x has [10]");
-    expect(c, "conv: channels", subq_fft_conv(s, f->x5, f->fk, NULL, f->y), "x: fft_kernel has 4 channels");
-    expect(c, "conv: kernel batch", subq_fft_conv(s, f->x, f->fk3, NULL, f->y), "fft_kernel: its kernel batch is 3");
-    expect(c, "conv: x rank", subq_fft_conv(s, f->x2d, f->fk, NULL, f->y), "x: expected rank 3");
-    expect(c, "conv: x dtype", subq_fft_conv(s, f->xi, f->fk, NULL, f->y), "x: expected dtype f32");
-    expect(c, "conv: strided spatial axis", subq_fft_conv(s, f->gappy, f->fk, NULL, f->y),
+    check_invalid(c, "conv: channels", subq_fft_conv(s, f->x5, f->fk, NULL, f->y), "x: fft_kernel has 4 channels");
+    check_invalid(c, "conv: kernel batch", subq_fft_conv(s, f->x, f->fk3, NULL, f->y), "fft_kernel: its kernel batch is 3");
+    check_invalid(c, "conv: x rank", subq_fft_conv(s, f->x2d, f->fk, NULL, f->y), "x: expected rank 3");
+    check_invalid(c, "conv: x dtype", subq_fft_conv(s, f->xi, f->fk, NULL, f->y), "x: expected dtype f32");
+    check_invalid(c, "conv: strided spatial axis", subq_fft_conv(s, f->gappy, f->fk, NULL, f->y),
            "x: the spatial axes must be dense");
-    expect(c, "conv: y shape", subq_fft_conv(s, f->x, f->fk, NULL, f->x10), "y: expected shape [2, 4, 9]");
-    expect(c, "conv: y aliases x", subq_fft_conv(s, f->x, f->fk, NULL, f->x), "y: shares memory with x");
-    expect(c, "conv: y aliases pre", subq_fft_conv(s, f->x, f->fk, &pre_y, f->y), "y: shares memory with extras->pre");
-    expect(c, "conv: pre shape", subq_fft_conv(s, f->x, f->fk, &bad_pre, f->y), "extras->pre: expected shape");
-    expect(c, "conv: shortcut shape", subq_fft_conv(s, f->x, f->fk, &bad_shortcut, f->y),
+    check_invalid(c, "conv: y shape", subq_fft_conv(s, f->x, f->fk, NULL, f->x10), "y: expected shape [2, 4, 9]");
+    check_invalid(c, "conv: y aliases x", subq_fft_conv(s, f->x, f->fk, NULL, f->x), "y: shares memory with x");
+    check_invalid(c, "conv: y aliases pre", subq_fft_conv(s, f->x, f->fk, &pre_y, f->y), "y: shares memory with extras->pre");
+    check_invalid(c, "conv: pre shape", subq_fft_conv(s, f->x, f->fk, &bad_pre, f->y), "extras->pre: expected shape");
+    check_invalid(c, "conv: shortcut shape", subq_fft_conv(s, f->x, f->fk, &bad_shortcut, f->y),
            "extras->shortcut: expected shape [4]");
-    expect(c, "update: NULL kernel object", subq_fft_kernel_update(s, NULL, f->k), "fft_kernel");
-    expect(c, "update: kernel shape", subq_fft_kernel_update(s, f->fk, f->k_long), "kernel: expected shape [1, 4, 9]");
+    check_invalid(c, "update: NULL kernel object", subq_fft_kernel_update(s, NULL, f->k), "fft_kernel");
+    check_invalid(c, "update: kernel shape", subq_fft_kernel_update(s, f->fk, f->k_long), "kernel: expected shape [1, 4, 9]");
 }
 
 static void errors_other_context(checker *c, error_fixture *f)
@@ -391,7 +379,7 @@ static void errors_other_context(checker *c, error_fixture *f)
     subq_stream *stream = NULL;
     if (!check_ok(c, "second context", subq_context_create(NULL, &other))) return;
     if (check_ok(c, "second stream", subq_stream_create(other, &stream)))
-        expect(c, "conv: kernel object of another context", subq_fft_conv(stream, f->x, f->fk, NULL, f->y),
+        check_invalid(c, "conv: kernel object of another context", subq_fft_conv(stream, f->x, f->fk, NULL, f->y),
                "fft_kernel: belongs to another context");
     subq_stream_destroy(stream);
     subq_context_destroy(other);
@@ -401,12 +389,12 @@ static void errors_other_context(checker *c, error_fixture *f)
 static void check_errors(checker *c)
 {
     error_fixture f = {
-        .x = make(c, SUBQ_F32, 3, (int64_t[]){2, 4, 9}), .k = make(c, SUBQ_F32, 3, (int64_t[]){1, 4, 9}),
-        .y = make(c, SUBQ_F32, 3, (int64_t[]){2, 4, 9}), .xi = make(c, SUBQ_I32, 3, (int64_t[]){2, 4, 9}),
-        .x10 = make(c, SUBQ_F32, 3, (int64_t[]){2, 4, 10}), .x5 = make(c, SUBQ_F32, 3, (int64_t[]){2, 5, 9}),
-        .x2d = make(c, SUBQ_F32, 4, (int64_t[]){2, 4, 3, 3}), .k_long = make(c, SUBQ_F32, 3, (int64_t[]){1, 4, 10}),
-        .k3 = make(c, SUBQ_F32, 3, (int64_t[]){3, 4, 9}), .k2d = make(c, SUBQ_F32, 4, (int64_t[]){1, 4, 3, 3}),
-        .s5 = make(c, SUBQ_F32, 1, (int64_t[]){5}), .gappy_storage = make(c, SUBQ_F32, 1, (int64_t[]){144}),
+        .x = check_tensor_empty(c, SUBQ_F32, 3, (int64_t[]){2, 4, 9}), .k = check_tensor_empty(c, SUBQ_F32, 3, (int64_t[]){1, 4, 9}),
+        .y = check_tensor_empty(c, SUBQ_F32, 3, (int64_t[]){2, 4, 9}), .xi = check_tensor_empty(c, SUBQ_I32, 3, (int64_t[]){2, 4, 9}),
+        .x10 = check_tensor_empty(c, SUBQ_F32, 3, (int64_t[]){2, 4, 10}), .x5 = check_tensor_empty(c, SUBQ_F32, 3, (int64_t[]){2, 5, 9}),
+        .x2d = check_tensor_empty(c, SUBQ_F32, 4, (int64_t[]){2, 4, 3, 3}), .k_long = check_tensor_empty(c, SUBQ_F32, 3, (int64_t[]){1, 4, 10}),
+        .k3 = check_tensor_empty(c, SUBQ_F32, 3, (int64_t[]){3, 4, 9}), .k2d = check_tensor_empty(c, SUBQ_F32, 4, (int64_t[]){1, 4, 3, 3}),
+        .s5 = check_tensor_empty(c, SUBQ_F32, 1, (int64_t[]){5}), .gappy_storage = check_tensor_empty(c, SUBQ_F32, 1, (int64_t[]){144}),
     };
     subq_fft_conv_options causal = {.causal = 1};
     const int64_t n9[] = {9}, dense[] = {2, 4, 9}, gaps[] = {72, 18, 2};

@@ -232,63 +232,37 @@ typedef struct fixture {
 
 #define SHAPE(...) (sizeof((int64_t[]){__VA_ARGS__}) / sizeof(int64_t)), ((int64_t[]){__VA_ARGS__})
 
-static subq_tensor *filled(checker *c, int rank, const int64_t *shape)
-{
-    int64_t n = 1;
-    for (int i = 0; i < rank; i++) n *= shape[i];
-    double *values = check_alloc((size_t)n);
-    check_random(c, values, (size_t)n);
-    subq_tensor *t = check_upload(c, "fixture", rank, shape, values);
-    free(values);
-    return t;
-}
-
-static subq_tensor *view(checker *c, const subq_tensor *base, int rank, const int64_t *shape,
-                         const int64_t *strides)
-{
-    subq_tensor *t = NULL;
-    if (base) check_ok(c, "fixture", subq_tensor_view(base, 0, rank, shape, strides, &t));
-    return t;
-}
-
-static subq_tensor *typed(checker *c, subq_dtype dtype, int rank, const int64_t *shape)
-{
-    subq_tensor *t = NULL;
-    check_ok(c, "fixture", subq_tensor_create(c->ctx, dtype, rank, shape, &t));
-    return t;
-}
-
 static void make_fixture(checker *c, fixture *f)
 {
     int64_t long_len = (int64_t)1 << 16;
-    f->x = filled(c, SHAPE(B, C, L));
-    f->x_rank2 = filled(c, SHAPE(B * C, L));
-    f->x_i32 = typed(c, SUBQ_I32, SHAPE(B, C, L));
-    f->x_f16 = typed(c, SUBQ_F16, SHAPE(B, C, L));
-    f->storage = filled(c, SHAPE(2 * B * C * L));
-    f->x_steps = view(c, f->storage, SHAPE(B, C, L), (int64_t[]){2 * C * L, 2 * L, 2});
-    f->spectrum = filled(c, SHAPE(1, C, BINS, 2));
-    f->spectrum_per_batch = filled(c, SHAPE(B, C, BINS, 2));
-    f->spectrum_bins = filled(c, SHAPE(1, C, L, 2));
-    f->spectrum_batch3 = filled(c, SHAPE(3, C, BINS, 2));
-    f->spectrum_channels = filled(c, SHAPE(1, C + 1, BINS, 2));
-    f->spectrum_last3 = filled(c, SHAPE(1, C, BINS, 3));
-    f->storage_spectrum = filled(c, SHAPE(2 * C * BINS * 2));
-    f->spectrum_steps = view(c, f->storage_spectrum, SHAPE(1, C, BINS, 2), (int64_t[]){0, 4 * BINS, 4, 1});
-    f->pre = filled(c, SHAPE(B, C, L));
-    f->pre_short = filled(c, SHAPE(B, C, L - 1));
-    f->post = filled(c, SHAPE(B, C, L));
-    f->post_channels = filled(c, SHAPE(B, C - 1, L));
-    f->shortcut = filled(c, SHAPE(C));
-    f->shortcut_long = filled(c, SHAPE(C + 1));
-    f->shortcut_rank2 = filled(c, SHAPE(C, 1));
-    f->y = filled(c, SHAPE(B, C, L));
-    f->y_short = filled(c, SHAPE(B, C, L - 1));
-    f->y_broadcast = view(c, f->y, SHAPE(B, C, L), (int64_t[]){0, L, 1});
-    f->y_on_spectrum = view(c, f->spectrum_per_batch, SHAPE(B, C, L), NULL);
-    f->x_long = filled(c, SHAPE(1, 1, long_len));
-    f->spectrum_long = filled(c, SHAPE(1, 1, long_len + 1, 2));
-    f->y_long = filled(c, SHAPE(1, 1, long_len));
+    f->x = check_tensor_random(c, SHAPE(B, C, L));
+    f->x_rank2 = check_tensor_random(c, SHAPE(B * C, L));
+    f->x_i32 = check_tensor_empty(c, SUBQ_I32, SHAPE(B, C, L));
+    f->x_f16 = check_tensor_empty(c, SUBQ_F16, SHAPE(B, C, L));
+    f->storage = check_tensor_random(c, SHAPE(2 * B * C * L));
+    f->x_steps = check_tensor_view(c, f->storage, 0, SHAPE(B, C, L), (int64_t[]){2 * C * L, 2 * L, 2});
+    f->spectrum = check_tensor_random(c, SHAPE(1, C, BINS, 2));
+    f->spectrum_per_batch = check_tensor_random(c, SHAPE(B, C, BINS, 2));
+    f->spectrum_bins = check_tensor_random(c, SHAPE(1, C, L, 2));
+    f->spectrum_batch3 = check_tensor_random(c, SHAPE(3, C, BINS, 2));
+    f->spectrum_channels = check_tensor_random(c, SHAPE(1, C + 1, BINS, 2));
+    f->spectrum_last3 = check_tensor_random(c, SHAPE(1, C, BINS, 3));
+    f->storage_spectrum = check_tensor_random(c, SHAPE(2 * C * BINS * 2));
+    f->spectrum_steps = check_tensor_view(c, f->storage_spectrum, 0, SHAPE(1, C, BINS, 2), (int64_t[]){0, 4 * BINS, 4, 1});
+    f->pre = check_tensor_random(c, SHAPE(B, C, L));
+    f->pre_short = check_tensor_random(c, SHAPE(B, C, L - 1));
+    f->post = check_tensor_random(c, SHAPE(B, C, L));
+    f->post_channels = check_tensor_random(c, SHAPE(B, C - 1, L));
+    f->shortcut = check_tensor_random(c, SHAPE(C));
+    f->shortcut_long = check_tensor_random(c, SHAPE(C + 1));
+    f->shortcut_rank2 = check_tensor_random(c, SHAPE(C, 1));
+    f->y = check_tensor_random(c, SHAPE(B, C, L));
+    f->y_short = check_tensor_random(c, SHAPE(B, C, L - 1));
+    f->y_broadcast = check_tensor_view(c, f->y, 0, SHAPE(B, C, L), (int64_t[]){0, L, 1});
+    f->y_on_spectrum = check_tensor_view(c, f->spectrum_per_batch, 0, SHAPE(B, C, L), NULL);
+    f->x_long = check_tensor_random(c, SHAPE(1, 1, long_len));
+    f->spectrum_long = check_tensor_random(c, SHAPE(1, 1, long_len + 1, 2));
+    f->y_long = check_tensor_random(c, SHAPE(1, 1, long_len));
 }
 
 static void release_fixture(fixture *f)

@@ -180,70 +180,57 @@ typedef struct error_fixture {
     subq_tensor *a, *b, *y, *b_wrong, *ai, *y_shifted, *y_broadcast, *y_strided;
 } error_fixture;
 
-static void expect(checker *c, const char *label, subq_status status, const char *mentions)
-{
-    check_error(c, label, status, SUBQ_ERROR_INVALID_ARGUMENT, mentions);
-}
-
 static void errors_gate(checker *c, const error_fixture *f)
 {
     subq_stream *s = c->stream;
     subq_activation silu = SUBQ_ACTIVATION_SILU;
-    expect(c, "NULL stream", subq_gate(NULL, f->a, f->b, silu, f->y), "stream");
-    expect(c, "NULL a", subq_gate(s, NULL, f->b, silu, f->y), "a: expected a tensor");
-    expect(c, "NULL b", subq_gate(s, f->a, NULL, silu, f->y), "b: expected a tensor");
-    expect(c, "NULL y", subq_gate(s, f->a, f->b, silu, NULL), "y: expected a tensor");
-    expect(c, "b shape", subq_gate(s, f->a, f->b_wrong, silu, f->y), "b: expected shape [4, 6]");
-    expect(c, "y shape", subq_gate(s, f->a, f->b, silu, f->b_wrong), "y: expected shape [4, 6]");
-    expect(c, "a dtype", subq_gate(s, f->ai, f->b, silu, f->y), "a: expected dtype f32");
-    expect(c, "bad activation", subq_gate(s, f->a, f->b, (subq_activation)99, f->y), "activation: 99");
-    expect(c, "y overlaps a", subq_gate(s, f->a, f->b, silu, f->y_shifted), "y: overlaps a");
-    expect(c, "y strided through a", subq_gate(s, f->a, f->b, silu, f->y_strided), "y: overlaps a");
-    expect(c, "y broadcast", subq_gate(s, f->a, f->b, silu, f->y_broadcast), "y: axis 0 has stride 0");
+    check_invalid(c, "NULL stream", subq_gate(NULL, f->a, f->b, silu, f->y), "stream");
+    check_invalid(c, "NULL a", subq_gate(s, NULL, f->b, silu, f->y), "a: expected a tensor");
+    check_invalid(c, "NULL b", subq_gate(s, f->a, NULL, silu, f->y), "b: expected a tensor");
+    check_invalid(c, "NULL y", subq_gate(s, f->a, f->b, silu, NULL), "y: expected a tensor");
+    check_invalid(c, "b shape", subq_gate(s, f->a, f->b_wrong, silu, f->y), "b: expected shape [4, 6]");
+    check_invalid(c, "y shape", subq_gate(s, f->a, f->b, silu, f->b_wrong), "y: expected shape [4, 6]");
+    check_invalid(c, "a dtype", subq_gate(s, f->ai, f->b, silu, f->y), "a: expected dtype f32");
+    check_invalid(c, "bad activation", subq_gate(s, f->a, f->b, (subq_activation)99, f->y), "activation: 99");
+    check_invalid(c, "y overlaps a", subq_gate(s, f->a, f->b, silu, f->y_shifted), "y: overlaps a");
+    check_invalid(c, "y strided through a", subq_gate(s, f->a, f->b, silu, f->y_strided), "y: overlaps a");
+    check_invalid(c, "y broadcast", subq_gate(s, f->a, f->b, silu, f->y_broadcast), "y: axis 0 has stride 0");
 }
 
 static void errors_activation(checker *c, const error_fixture *f)
 {
     subq_stream *s = c->stream;
-    expect(c, "apply: NULL x", subq_activation_apply(s, NULL, SUBQ_ACTIVATION_GELU, f->y), "x: expected a tensor");
-    expect(c, "apply: NULL y", subq_activation_apply(s, f->a, SUBQ_ACTIVATION_GELU, NULL), "y: expected a tensor");
-    expect(c, "apply: y overlaps x", subq_activation_apply(s, f->a, SUBQ_ACTIVATION_GELU, f->y_shifted),
+    check_invalid(c, "apply: NULL x", subq_activation_apply(s, NULL, SUBQ_ACTIVATION_GELU, f->y), "x: expected a tensor");
+    check_invalid(c, "apply: NULL y", subq_activation_apply(s, f->a, SUBQ_ACTIVATION_GELU, NULL), "y: expected a tensor");
+    check_invalid(c, "apply: y overlaps x", subq_activation_apply(s, f->a, SUBQ_ACTIVATION_GELU, f->y_shifted),
            "y: overlaps x");
-    expect(c, "apply: bad activation", subq_activation_apply(s, f->a, (subq_activation)-1, f->y), "activation");
+    check_invalid(c, "apply: bad activation", subq_activation_apply(s, f->a, (subq_activation)-1, f->y), "activation");
     subq_context *other = NULL;
     subq_tensor *foreign = NULL;
     if (!check_ok(c, "second context", subq_context_create(NULL, &other))) return;
     if (check_ok(c, "foreign tensor", subq_tensor_create(other, SUBQ_F32, 2, (int64_t[]){4, 6}, &foreign)))
-        expect(c, "b from another context", subq_gate(s, f->a, foreign, SUBQ_ACTIVATION_SILU, f->y),
+        check_invalid(c, "b from another context", subq_gate(s, f->a, foreign, SUBQ_ACTIVATION_SILU, f->y),
                "another context");
     subq_tensor_destroy(foreign);
     subq_context_destroy(other);
 }
 
-static subq_tensor *make(checker *c, subq_dtype dtype, int rank, const int64_t *shape)
-{
-    subq_tensor *t = NULL;
-    check_ok(c, "error fixture", subq_tensor_create(c->ctx, dtype, rank, shape, &t));
-    return t;
-}
-
+/* The error fixtures' [4, 6] views. */
 static subq_tensor *view(checker *c, subq_tensor *base, int64_t offset, const int64_t *strides)
 {
-    subq_tensor *t = NULL;
-    if (base) check_ok(c, "error fixture", subq_tensor_view(base, offset, 2, (int64_t[]){4, 6}, strides, &t));
-    return t;
+    return check_tensor_view(c, base, offset, 2, (int64_t[]){4, 6}, strides);
 }
 
 /* a, y_shifted (one element on) and y_strided (rows 7 apart from element 3: it meets a at
  * element 10) are views of one storage that share some elements with a. */
 static void check_errors(checker *c)
 {
-    subq_tensor *storage = make(c, SUBQ_F32, 1, (int64_t[]){32});
+    subq_tensor *storage = check_tensor_empty(c, SUBQ_F32, 1, (int64_t[]){32});
     error_fixture f = {.a = view(c, storage, 0, NULL), .y_shifted = view(c, storage, 1, NULL),
                        .y_broadcast = view(c, storage, 0, (int64_t[]){0, 1}),
                        .y_strided = view(c, storage, 3, (int64_t[]){7, 1}),
-                       .b = make(c, SUBQ_F32, 2, (int64_t[]){4, 6}), .y = make(c, SUBQ_F32, 2, (int64_t[]){4, 6}),
-                       .b_wrong = make(c, SUBQ_F32, 2, (int64_t[]){6, 4}), .ai = make(c, SUBQ_I32, 2, (int64_t[]){4, 6})};
+                       .b = check_tensor_empty(c, SUBQ_F32, 2, (int64_t[]){4, 6}), .y = check_tensor_empty(c, SUBQ_F32, 2, (int64_t[]){4, 6}),
+                       .b_wrong = check_tensor_empty(c, SUBQ_F32, 2, (int64_t[]){6, 4}), .ai = check_tensor_empty(c, SUBQ_I32, 2, (int64_t[]){4, 6})};
     if (f.a && f.b && f.y && f.b_wrong && f.ai && f.y_shifted && f.y_broadcast && f.y_strided) {
         errors_gate(c, &f);
         errors_activation(c, &f);

@@ -129,62 +129,42 @@ typedef struct error_fixture {
     subq_tensor *storage, *x, *x_t, *w, *w_k7, *w_rank3, *w_t, *wi, *bias6, *y, *y_wrong, *y_t, *y_in_x, *y_in_w;
 } error_fixture;
 
-static void expect(checker *c, const char *label, subq_status status, const char *mentions)
-{
-    check_error(c, label, status, SUBQ_ERROR_INVALID_ARGUMENT, mentions);
-}
-
 static void errors_table(checker *c, const error_fixture *f)
 {
     subq_stream *s = c->stream;
-    expect(c, "NULL stream", subq_linear(NULL, f->x, f->w, NULL, f->y), "stream");
-    expect(c, "NULL x", subq_linear(s, NULL, f->w, NULL, f->y), "x: expected a tensor");
-    expect(c, "NULL weight", subq_linear(s, f->x, NULL, NULL, f->y), "weight: expected a tensor");
-    expect(c, "NULL y", subq_linear(s, f->x, f->w, NULL, NULL), "y: expected a tensor");
-    expect(c, "x K strided", subq_linear(s, f->x_t, f->w, NULL, f->y), "x: expected its last axis (K) contiguous");
-    expect(c, "weight K", subq_linear(s, f->x, f->w_k7, NULL, f->y), "weight: expected shape [N, 6]");
-    expect(c, "weight rank", subq_linear(s, f->x, f->w_rank3, NULL, f->y), "weight: expected rank 2");
-    expect(c, "weight K strided", subq_linear(s, f->x, f->w_t, NULL, f->y), "weight: expected its K axis contiguous");
-    expect(c, "weight dtype", subq_linear(s, f->x, f->wi, NULL, f->y), "weight: expected dtype f32");
-    expect(c, "bias shape", subq_linear(s, f->x, f->w, f->bias6, f->y), "bias: expected shape [5]");
-    expect(c, "y shape", subq_linear(s, f->x, f->w, NULL, f->y_wrong), "y: expected shape [4, 5]");
-    expect(c, "y N strided", subq_linear(s, f->x, f->w, NULL, f->y_t), "y: expected its last axis (N) contiguous");
-    expect(c, "y overlaps x", subq_linear(s, f->x, f->w, NULL, f->y_in_x), "y: shares memory with x");
-    expect(c, "y overlaps weight", subq_linear(s, f->x, f->w, NULL, f->y_in_w), "y: shares memory with weight");
-}
-
-static subq_tensor *make_tensor(checker *c, subq_dtype dtype, int rank, const int64_t *shape)
-{
-    subq_tensor *t = NULL;
-    check_ok(c, "error fixture", subq_tensor_create(c->ctx, dtype, rank, shape, &t));
-    return t;
-}
-
-static subq_tensor *view(checker *c, subq_tensor *base, int64_t offset, int rank, const int64_t *shape,
-                         const int64_t *strides)
-{
-    subq_tensor *t = NULL;
-    if (base) check_ok(c, "error fixture", subq_tensor_view(base, offset, rank, shape, strides, &t));
-    return t;
+    check_invalid(c, "NULL stream", subq_linear(NULL, f->x, f->w, NULL, f->y), "stream");
+    check_invalid(c, "NULL x", subq_linear(s, NULL, f->w, NULL, f->y), "x: expected a tensor");
+    check_invalid(c, "NULL weight", subq_linear(s, f->x, NULL, NULL, f->y), "weight: expected a tensor");
+    check_invalid(c, "NULL y", subq_linear(s, f->x, f->w, NULL, NULL), "y: expected a tensor");
+    check_invalid(c, "x K strided", subq_linear(s, f->x_t, f->w, NULL, f->y), "x: expected its last axis (K) contiguous");
+    check_invalid(c, "weight K", subq_linear(s, f->x, f->w_k7, NULL, f->y), "weight: expected shape [N, 6]");
+    check_invalid(c, "weight rank", subq_linear(s, f->x, f->w_rank3, NULL, f->y), "weight: expected rank 2");
+    check_invalid(c, "weight K strided", subq_linear(s, f->x, f->w_t, NULL, f->y), "weight: expected its K axis contiguous");
+    check_invalid(c, "weight dtype", subq_linear(s, f->x, f->wi, NULL, f->y), "weight: expected dtype f32");
+    check_invalid(c, "bias shape", subq_linear(s, f->x, f->w, f->bias6, f->y), "bias: expected shape [5]");
+    check_invalid(c, "y shape", subq_linear(s, f->x, f->w, NULL, f->y_wrong), "y: expected shape [4, 5]");
+    check_invalid(c, "y N strided", subq_linear(s, f->x, f->w, NULL, f->y_t), "y: expected its last axis (N) contiguous");
+    check_invalid(c, "y overlaps x", subq_linear(s, f->x, f->w, NULL, f->y_in_x), "y: shares memory with x");
+    check_invalid(c, "y overlaps weight", subq_linear(s, f->x, f->w, NULL, f->y_in_w), "y: shares memory with weight");
 }
 
 /* x [4, 6], weight [5, 6], y [4, 5]; x and weight live in one storage, next to each other. */
 static void check_errors(checker *c)
 {
-    error_fixture f = {.storage = make_tensor(c, SUBQ_F32, 1, (int64_t[]){64}),
-                       .w_k7 = make_tensor(c, SUBQ_F32, 2, (int64_t[]){5, 7}),
-                       .w_rank3 = make_tensor(c, SUBQ_F32, 3, (int64_t[]){1, 5, 6}),
-                       .wi = make_tensor(c, SUBQ_I32, 2, (int64_t[]){5, 6}),
-                       .bias6 = make_tensor(c, SUBQ_F32, 1, (int64_t[]){6}),
-                       .y = make_tensor(c, SUBQ_F32, 2, (int64_t[]){4, 5}),
-                       .y_wrong = make_tensor(c, SUBQ_F32, 2, (int64_t[]){5, 4})};
-    f.x = view(c, f.storage, 0, 2, (int64_t[]){4, 6}, NULL);
-    f.w = view(c, f.storage, 24, 2, (int64_t[]){5, 6}, NULL);
-    f.x_t = view(c, f.storage, 0, 2, (int64_t[]){4, 6}, (int64_t[]){1, 4});
-    f.w_t = view(c, f.storage, 24, 2, (int64_t[]){5, 6}, (int64_t[]){1, 5});
-    f.y_t = view(c, f.y, 0, 2, (int64_t[]){4, 5}, (int64_t[]){1, 4});
-    f.y_in_x = view(c, f.storage, 2, 2, (int64_t[]){4, 5}, NULL);
-    f.y_in_w = view(c, f.storage, 30, 2, (int64_t[]){4, 5}, NULL);
+    error_fixture f = {.storage = check_tensor_empty(c, SUBQ_F32, 1, (int64_t[]){64}),
+                       .w_k7 = check_tensor_empty(c, SUBQ_F32, 2, (int64_t[]){5, 7}),
+                       .w_rank3 = check_tensor_empty(c, SUBQ_F32, 3, (int64_t[]){1, 5, 6}),
+                       .wi = check_tensor_empty(c, SUBQ_I32, 2, (int64_t[]){5, 6}),
+                       .bias6 = check_tensor_empty(c, SUBQ_F32, 1, (int64_t[]){6}),
+                       .y = check_tensor_empty(c, SUBQ_F32, 2, (int64_t[]){4, 5}),
+                       .y_wrong = check_tensor_empty(c, SUBQ_F32, 2, (int64_t[]){5, 4})};
+    f.x = check_tensor_view(c, f.storage, 0, 2, (int64_t[]){4, 6}, NULL);
+    f.w = check_tensor_view(c, f.storage, 24, 2, (int64_t[]){5, 6}, NULL);
+    f.x_t = check_tensor_view(c, f.storage, 0, 2, (int64_t[]){4, 6}, (int64_t[]){1, 4});
+    f.w_t = check_tensor_view(c, f.storage, 24, 2, (int64_t[]){5, 6}, (int64_t[]){1, 5});
+    f.y_t = check_tensor_view(c, f.y, 0, 2, (int64_t[]){4, 5}, (int64_t[]){1, 4});
+    f.y_in_x = check_tensor_view(c, f.storage, 2, 2, (int64_t[]){4, 5}, NULL);
+    f.y_in_w = check_tensor_view(c, f.storage, 30, 2, (int64_t[]){4, 5}, NULL);
     subq_tensor *all[] = {f.storage, f.x, f.x_t, f.w, f.w_k7, f.w_rank3, f.w_t, f.wi, f.bias6, f.y, f.y_wrong,
                           f.y_t, f.y_in_x, f.y_in_w};
     bool ready = true;

@@ -203,77 +203,57 @@ typedef struct error_fixture {
     subq_tensor *x, *y, *b, *gamma, *gamma7, *beta_strided, *x1, *xi, *y_shifted, *y_in_gamma, *storage;
 } error_fixture;
 
-static void expect(checker *c, const char *label, subq_status status, const char *mentions)
-{
-    check_error(c, label, status, SUBQ_ERROR_INVALID_ARGUMENT, mentions);
-}
-
 static void errors_args(checker *c, const error_fixture *f)
 {
     subq_stream *s = c->stream;
     subq_norm_options first = {.layout = SUBQ_CHANNELS_FIRST};
-    expect(c, "NULL stream", subq_norm(NULL, f->x, NULL, NULL, NULL, f->y), "stream");
-    expect(c, "NULL x", subq_norm(s, NULL, NULL, NULL, NULL, f->y), "x: expected a tensor");
-    expect(c, "NULL y", subq_norm(s, f->x, NULL, NULL, NULL, NULL), "y: expected a tensor");
-    expect(c, "x dtype", subq_norm(s, f->xi, NULL, NULL, NULL, f->y), "x: expected dtype f32");
-    expect(c, "y shape", subq_norm(s, f->x, NULL, NULL, NULL, f->gamma), "y: expected rank 2");
-    expect(c, "gamma shape", subq_norm(s, f->x, f->gamma7, NULL, NULL, f->y), "gamma: expected shape [6]");
-    expect(c, "beta strided", subq_norm(s, f->x, NULL, f->beta_strided, NULL, f->y), "beta: expected a dense");
-    expect(c, "channels-first rank 1", subq_norm(s, f->x1, NULL, NULL, &first, f->x1), "options.layout: channels-first");
-    expect(c, "y overlaps x", subq_norm(s, f->x, NULL, NULL, NULL, f->y_shifted), "y: overlaps x");
-    expect(c, "y in gamma", subq_norm(s, f->x, f->gamma, NULL, NULL, f->y_in_gamma), "y: shares memory with gamma");
+    check_invalid(c, "NULL stream", subq_norm(NULL, f->x, NULL, NULL, NULL, f->y), "stream");
+    check_invalid(c, "NULL x", subq_norm(s, NULL, NULL, NULL, NULL, f->y), "x: expected a tensor");
+    check_invalid(c, "NULL y", subq_norm(s, f->x, NULL, NULL, NULL, NULL), "y: expected a tensor");
+    check_invalid(c, "x dtype", subq_norm(s, f->xi, NULL, NULL, NULL, f->y), "x: expected dtype f32");
+    check_invalid(c, "y shape", subq_norm(s, f->x, NULL, NULL, NULL, f->gamma), "y: expected rank 2");
+    check_invalid(c, "gamma shape", subq_norm(s, f->x, f->gamma7, NULL, NULL, f->y), "gamma: expected shape [6]");
+    check_invalid(c, "beta strided", subq_norm(s, f->x, NULL, f->beta_strided, NULL, f->y), "beta: expected a dense");
+    check_invalid(c, "channels-first rank 1", subq_norm(s, f->x1, NULL, NULL, &first, f->x1), "options.layout: channels-first");
+    check_invalid(c, "y overlaps x", subq_norm(s, f->x, NULL, NULL, NULL, f->y_shifted), "y: overlaps x");
+    check_invalid(c, "y in gamma", subq_norm(s, f->x, f->gamma, NULL, NULL, f->y_in_gamma), "y: shares memory with gamma");
 }
 
 static void errors_options(checker *c, const error_fixture *f)
 {
     subq_stream *s = c->stream;
     subq_norm_options o = {.kind = (subq_norm_kind)3};
-    expect(c, "bad kind", subq_norm(s, f->x, NULL, NULL, &o, f->y), "options.kind: 3");
+    check_invalid(c, "bad kind", subq_norm(s, f->x, NULL, NULL, &o, f->y), "options.kind: 3");
     o = (subq_norm_options){.layout = (subq_layout)2};
-    expect(c, "bad layout", subq_norm(s, f->x, NULL, NULL, &o, f->y), "options.layout: 2");
+    check_invalid(c, "bad layout", subq_norm(s, f->x, NULL, NULL, &o, f->y), "options.layout: 2");
     o = (subq_norm_options){.eps = -1e-5f};
-    expect(c, "negative eps", subq_norm(s, f->x, NULL, NULL, &o, f->y), "options.eps");
+    check_invalid(c, "negative eps", subq_norm(s, f->x, NULL, NULL, &o, f->y), "options.eps");
     o = (subq_norm_options){.eps = (float)NAN};
-    expect(c, "NaN eps", subq_norm(s, f->x, NULL, NULL, &o, f->y), "options.eps");
+    check_invalid(c, "NaN eps", subq_norm(s, f->x, NULL, NULL, &o, f->y), "options.eps");
     o = (subq_norm_options){.gate_position = (subq_gate_position)5};
-    expect(c, "bad gate position", subq_gated_norm(s, f->x, f->b, SUBQ_ACTIVATION_SILU, NULL, NULL, &o, f->y),
+    check_invalid(c, "bad gate position", subq_gated_norm(s, f->x, f->b, SUBQ_ACTIVATION_SILU, NULL, NULL, &o, f->y),
            "options.gate_position");
-    expect(c, "gated: NULL b", subq_gated_norm(s, f->x, NULL, SUBQ_ACTIVATION_SILU, NULL, NULL, NULL, f->y),
+    check_invalid(c, "gated: NULL b", subq_gated_norm(s, f->x, NULL, SUBQ_ACTIVATION_SILU, NULL, NULL, NULL, f->y),
            "b: expected a tensor");
-    expect(c, "gated: b shape", subq_gated_norm(s, f->x, f->gamma, SUBQ_ACTIVATION_SILU, NULL, NULL, NULL, f->y),
+    check_invalid(c, "gated: b shape", subq_gated_norm(s, f->x, f->gamma, SUBQ_ACTIVATION_SILU, NULL, NULL, NULL, f->y),
            "b: expected rank 2");
-    expect(c, "gated: bad activation", subq_gated_norm(s, f->x, f->b, (subq_activation)17, NULL, NULL, NULL, f->y),
+    check_invalid(c, "gated: bad activation", subq_gated_norm(s, f->x, f->b, (subq_activation)17, NULL, NULL, NULL, f->y),
            "activation: 17");
-    expect(c, "gated: y overlaps a", subq_gated_norm(s, f->x, f->b, SUBQ_ACTIVATION_SILU, NULL, NULL, NULL,
+    check_invalid(c, "gated: y overlaps a", subq_gated_norm(s, f->x, f->b, SUBQ_ACTIVATION_SILU, NULL, NULL, NULL,
                                                       f->y_shifted), "y: overlaps a");
-}
-
-static subq_tensor *make(checker *c, subq_dtype dtype, int rank, const int64_t *shape)
-{
-    subq_tensor *t = NULL;
-    check_ok(c, "error fixture", subq_tensor_create(c->ctx, dtype, rank, shape, &t));
-    return t;
-}
-
-static subq_tensor *view(checker *c, subq_tensor *base, int64_t offset, int rank, const int64_t *shape,
-                         const int64_t *strides)
-{
-    subq_tensor *t = NULL;
-    if (base) check_ok(c, "error fixture", subq_tensor_view(base, offset, rank, shape, strides, &t));
-    return t;
 }
 
 /* x [4, 6] and y_shifted share a storage one element apart; y_in_gamma covers gamma's storage. */
 static void check_errors(checker *c)
 {
-    error_fixture f = {.storage = make(c, SUBQ_F32, 1, (int64_t[]){32}), .y = make(c, SUBQ_F32, 2, (int64_t[]){4, 6}),
-                       .b = make(c, SUBQ_F32, 2, (int64_t[]){4, 6}), .gamma7 = make(c, SUBQ_F32, 1, (int64_t[]){7}),
-                       .x1 = make(c, SUBQ_F32, 1, (int64_t[]){6}), .xi = make(c, SUBQ_I32, 2, (int64_t[]){4, 6})};
-    f.x = view(c, f.storage, 0, 2, (int64_t[]){4, 6}, NULL);
-    f.y_shifted = view(c, f.storage, 1, 2, (int64_t[]){4, 6}, NULL);
-    f.gamma = view(c, f.storage, 24, 1, (int64_t[]){6}, NULL);
-    f.y_in_gamma = view(c, f.storage, 8, 2, (int64_t[]){4, 6}, NULL);
-    f.beta_strided = view(c, f.storage, 0, 1, (int64_t[]){6}, (int64_t[]){2});
+    error_fixture f = {.storage = check_tensor_empty(c, SUBQ_F32, 1, (int64_t[]){32}), .y = check_tensor_empty(c, SUBQ_F32, 2, (int64_t[]){4, 6}),
+                       .b = check_tensor_empty(c, SUBQ_F32, 2, (int64_t[]){4, 6}), .gamma7 = check_tensor_empty(c, SUBQ_F32, 1, (int64_t[]){7}),
+                       .x1 = check_tensor_empty(c, SUBQ_F32, 1, (int64_t[]){6}), .xi = check_tensor_empty(c, SUBQ_I32, 2, (int64_t[]){4, 6})};
+    f.x = check_tensor_view(c, f.storage, 0, 2, (int64_t[]){4, 6}, NULL);
+    f.y_shifted = check_tensor_view(c, f.storage, 1, 2, (int64_t[]){4, 6}, NULL);
+    f.gamma = check_tensor_view(c, f.storage, 24, 1, (int64_t[]){6}, NULL);
+    f.y_in_gamma = check_tensor_view(c, f.storage, 8, 2, (int64_t[]){4, 6}, NULL);
+    f.beta_strided = check_tensor_view(c, f.storage, 0, 1, (int64_t[]){6}, (int64_t[]){2});
     if (f.x && f.y && f.b && f.gamma && f.gamma7 && f.beta_strided && f.x1 && f.xi && f.y_shifted && f.y_in_gamma) {
         errors_args(c, &f);
         errors_options(c, &f);
