@@ -59,13 +59,8 @@ static subq_status check_args(const subq_stream *s, const conv_args *a, const su
     SUBQ_TRY(subq_arg_stream(s));
     SUBQ_TRY(subq_arg_tensor("x", a->x, s, SUBQ_F32, 3, 3));
     int64_t batch = a->x->shape[0], dim = a->x->shape[1], len = a->x->shape[2];
-    SUBQ_TRY(subq_arg_tensor("weight", a->weight, s, SUBQ_F32, 2, 2));
+    SUBQ_TRY(subq_arg_channel_taps(s, a->weight, a->bias, dim));
     int64_t width = a->weight->shape[1];
-    SUBQ_TRY(subq_arg_shape("weight", a->weight, 2, (int64_t[]){dim, width}));
-    if (a->bias) {
-        SUBQ_TRY(subq_arg_tensor("bias", a->bias, s, SUBQ_F32, 1, 1));
-        SUBQ_TRY(subq_arg_shape("bias", a->bias, 1, &dim));
-    }
     if (a->seq_idx) {
         SUBQ_TRY(subq_arg_tensor("seq_idx", a->seq_idx, s, SUBQ_I32, 2, 2));
         SUBQ_TRY(subq_arg_shape("seq_idx", a->seq_idx, 2, (int64_t[]){batch, len}));

@@ -56,13 +56,8 @@ static subq_status check_args(const subq_stream *s, const update_args *a, const 
     SUBQ_TRY(subq_arg_stream(s));
     SUBQ_TRY(subq_arg_tensor("x", a->x, s, SUBQ_F32, 2, 3));
     int64_t batch = a->x->shape[0], dim = a->x->shape[1];
-    SUBQ_TRY(subq_arg_tensor("weight", a->weight, s, SUBQ_F32, 2, 2));
+    SUBQ_TRY(subq_arg_channel_taps(s, a->weight, a->bias, dim));
     int64_t width = a->weight->shape[1];
-    SUBQ_TRY(subq_arg_shape("weight", a->weight, 2, (int64_t[]){dim, width}));
-    if (a->bias) {
-        SUBQ_TRY(subq_arg_tensor("bias", a->bias, s, SUBQ_F32, 1, 1));
-        SUBQ_TRY(subq_arg_shape("bias", a->bias, 1, &dim));
-    }
     SUBQ_TRY(check_state(s, a, width));
     SUBQ_TRY(check_per_row(s, "cache_seqlens", a->cache_seqlens, batch));
     SUBQ_TRY(check_per_row(s, "conv_state_indices", a->conv_state_indices, batch));

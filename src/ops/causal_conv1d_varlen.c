@@ -47,13 +47,8 @@ static subq_status check_shapes(const subq_stream *s, const varlen_args *a)
     SUBQ_TRY(subq_arg_stream(s));
     SUBQ_TRY(subq_arg_tensor("x", a->x, s, SUBQ_F32, 2, 2));
     int64_t tokens = a->x->shape[0], dim = a->x->shape[1];
-    SUBQ_TRY(subq_arg_tensor("weight", a->weight, s, SUBQ_F32, 2, 2));
+    SUBQ_TRY(subq_arg_channel_taps(s, a->weight, a->bias, dim));
     int64_t width = a->weight->shape[1];
-    SUBQ_TRY(subq_arg_shape("weight", a->weight, 2, (int64_t[]){dim, width}));
-    if (a->bias) {
-        SUBQ_TRY(subq_arg_tensor("bias", a->bias, s, SUBQ_F32, 1, 1));
-        SUBQ_TRY(subq_arg_shape("bias", a->bias, 1, &dim));
-    }
     SUBQ_TRY(subq_arg_cu_seqlens(s, a->cu_seqlens));
     int64_t requests = a->cu_seqlens->shape[0] - 1;
     if (a->initial_states) {

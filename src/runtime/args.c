@@ -99,3 +99,13 @@ subq_status subq_arg_activation(const char *name, subq_activation activation)
                                                   "SUBQ_ACTIVATION_NONE .. SUBQ_ACTIVATION_SOFTPLUS)",
                      name, (int)activation);
 }
+
+subq_status subq_arg_channel_taps(const subq_stream *stream, const subq_tensor *weight, const subq_tensor *bias,
+                                  int64_t channels)
+{
+    SUBQ_TRY(subq_arg_tensor("weight", weight, stream, SUBQ_F32, 2, 2));
+    SUBQ_TRY(subq_arg_shape("weight", weight, 2, (int64_t[]){channels, weight->shape[1]}));
+    if (!bias) return SUBQ_OK;
+    SUBQ_TRY(subq_arg_tensor("bias", bias, stream, SUBQ_F32, 1, 1));
+    return subq_arg_shape("bias", bias, 1, &channels);
+}

@@ -20,6 +20,9 @@ subq_status subq_arg_disjoint(const char *out_name, const subq_tensor *out, cons
  * (say q and k, column blocks of one [M, 3C] tensor). */
 subq_status subq_arg_disjoint_or_same(const char *out_name, const subq_tensor *out, const char *in_name,
                                       const subq_tensor *in);
+/* Depthwise taps: weight (channels, W) f32 with any W >= 1, and bias (channels) f32 or NULL. */
+subq_status subq_arg_channel_taps(const subq_stream *stream, const subq_tensor *weight, const subq_tensor *bias,
+                                  int64_t channels);
 /* An output: every element its own memory (no zero strides), and few enough for 32-bit indexing. */
 subq_status subq_arg_output(const char *name, const subq_tensor *t);
 /* One of the subq_activation values. */
