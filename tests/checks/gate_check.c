@@ -6,16 +6,11 @@
 
 #include "check.h"
 #include "reference/reference.h"
-#include "strided.h"
+#include "views.h"
 
 #define ACTIVATIONS 6
 
 static const char *const NAMES[ACTIVATIONS] = {"none", "silu", "sigmoid", "gelu", "gelu_tanh", "softplus"};
-
-typedef struct place {
-    strided_layout layout;
-    int64_t pad, offset;
-} place;
 
 typedef enum in_place { SEPARATE = 0, INTO_A, INTO_B } in_place;
 
@@ -25,7 +20,7 @@ typedef struct gate_case {
     subq_activation activation;
     double scale; /* of b's values, to reach the activations' outer branches */
     bool gated;
-    place a, b, y;
+    check_place a, b, y;
     in_place target;
 } gate_case;
 
@@ -54,21 +49,21 @@ static void run_case(checker *c, gate_case k)
     double *a = k.gated ? random_values(c, n, 1.0) : NULL, *b = random_values(c, n, k.scale);
     double *ref = check_alloc((size_t)n);
     ref_gate(k.gated ? a : NULL, b, (ref_nn_activation)k.activation, ref, n);
-    strided ta = {0}, tb = {0}, ty = {0};
-    bool ok = (!k.gated || strided_make(c, label, &ta, k.rank, k.shape, k.a.layout, k.a.pad, k.a.offset, a)) &&
-              strided_make(c, label, &tb, k.rank, k.shape, k.b.layout, k.b.pad, k.b.offset, b) &&
+    check_view ta = {0}, tb = {0}, ty = {0};
+    bool ok = (!k.gated || check_view_place(c, label, &ta, k.rank, k.shape, k.a, a)) &&
+              check_view_place(c, label, &tb, k.rank, k.shape, k.b, b) &&
               (k.target != SEPARATE ||
-               strided_make(c, label, &ty, k.rank, k.shape, k.y.layout, k.y.pad, k.y.offset, NULL));
-    const strided *out = k.target == INTO_A ? &ta : k.target == INTO_B ? &tb : &ty;
+               check_view_place(c, label, &ty, k.rank, k.shape, k.y, NULL));
+    const check_view *out = k.target == INTO_A ? &ta : k.target == INTO_B ? &tb : &ty;
     if (ok) {
         subq_status s = k.gated ? subq_gate(c->stream, ta.view, tb.view, k.activation, out->view)
                                 : subq_activation_apply(c->stream, tb.view, k.activation, out->view);
         if (check_ok(c, label, s) && check_ok(c, label, subq_stream_wait(c->stream)))
-            strided_check(c, label, out, ref, 1e-6);
+            check_view_close(c, label, out, ref, 1e-6);
     }
-    strided_free(&ta);
-    strided_free(&tb);
-    strided_free(&ty);
+    check_view_release(&ta);
+    check_view_release(&tb);
+    check_view_release(&ty);
     free(a);
     free(b);
     free(ref);
@@ -89,8 +84,8 @@ static void grid_activations(checker *c)
 
 static void grid_layouts(checker *c)
 {
-    const place dense = {LAYOUT_DENSE, 0, 0}, rows4 = {LAYOUT_PADDED, 4, 0}, rows8 = {LAYOUT_PADDED, 8, 4};
-    const place odd = {LAYOUT_PADDED, 3, 1}, transposed = {LAYOUT_TRANSPOSED, 0, 0};
+    const check_place dense = {CHECK_LAYOUT_DENSE, 0, 0}, rows4 = {CHECK_LAYOUT_PADDED, 4, 0}, rows8 = {CHECK_LAYOUT_PADDED, 8, 4};
+    const check_place odd = {CHECK_LAYOUT_PADDED, 3, 1}, transposed = {CHECK_LAYOUT_TRANSPOSED, 0, 0};
     run_case(c, (gate_case){.rank = 3, .shape = {2, 6, 64}, .activation = SUBQ_ACTIVATION_SILU, .scale = 3,
                             .gated = true, .a = rows4, .b = dense, .y = rows8});
     run_case(c, (gate_case){.rank = 3, .shape = {3, 5, 7}, .activation = SUBQ_ACTIVATION_SIGMOID, .scale = 3,
@@ -106,7 +101,7 @@ static void grid_layouts(checker *c)
 
 static void grid_in_place(checker *c)
 {
-    const place rows4 = {LAYOUT_PADDED, 4, 0}, transposed = {LAYOUT_TRANSPOSED, 0, 0};
+    const check_place rows4 = {CHECK_LAYOUT_PADDED, 4, 0}, transposed = {CHECK_LAYOUT_TRANSPOSED, 0, 0};
     run_case(c, (gate_case){.rank = 3, .shape = {2, 3, 16}, .activation = SUBQ_ACTIVATION_SILU, .scale = 2,
                             .gated = true, .a = rows4, .b = transposed, .target = INTO_A});
     run_case(c, (gate_case){.rank = 3, .shape = {2, 3, 17}, .activation = SUBQ_ACTIVATION_GELU, .scale = 2,

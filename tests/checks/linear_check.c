@@ -8,7 +8,7 @@
 
 #include "check.h"
 #include "reference/reference.h"
-#include "strided.h"
+#include "views.h"
 
 typedef struct place {
     int64_t pad, offset; /* row padding and offset of a PADDED layout; both 0: dense */
@@ -39,11 +39,11 @@ static double *random_floats(checker *c, int64_t n)
     return v;
 }
 
-static bool make(checker *c, const char *label, strided *t, int rank, const int64_t *shape, place p,
+static bool make(checker *c, const char *label, check_view *t, int rank, const int64_t *shape, place p,
                  const double *values)
 {
-    strided_layout layout = p.pad || p.offset ? LAYOUT_PADDED : LAYOUT_DENSE;
-    return strided_make(c, label, t, rank, shape, layout, p.pad, p.offset, values);
+    check_layout layout = p.pad || p.offset ? CHECK_LAYOUT_PADDED : CHECK_LAYOUT_DENSE;
+    return check_view_place(c, label, t, rank, shape, (check_place){layout, p.pad, p.offset}, values);
 }
 
 static void run_case(checker *c, linear_case k)
@@ -60,16 +60,16 @@ static void run_case(checker *c, linear_case k)
     double *x = random_floats(c, m * k.k), *w = random_floats(c, k.n * k.k), *b = random_floats(c, k.n);
     double *ref = check_alloc((size_t)(m * k.n));
     ref_linear(x, w, k.bias ? b : NULL, ref, m, k.n, k.k);
-    strided tx = {0}, tw = {0}, ty = {0};
+    check_view tx = {0}, tw = {0}, ty = {0};
     subq_tensor *tb = k.bias ? check_upload(c, label, 1, &k.n, b) : NULL;
     if ((tb || !k.bias) && make(c, label, &tx, k.rank, x_shape, k.x, x) &&
         make(c, label, &tw, 2, (int64_t[]){k.n, k.k}, k.w, w) && make(c, label, &ty, k.rank, y_shape, k.y, NULL) &&
         check_ok(c, label, subq_linear(c->stream, tx.view, tw.view, tb, ty.view)) &&
         check_ok(c, label, subq_stream_wait(c->stream)))
-        strided_check(c, label, &ty, ref, 1e-6 * sqrt((double)k.k));
-    strided_free(&tx);
-    strided_free(&tw);
-    strided_free(&ty);
+        check_view_close(c, label, &ty, ref, 1e-6 * sqrt((double)k.k));
+    check_view_release(&tx);
+    check_view_release(&tw);
+    check_view_release(&ty);
     subq_tensor_destroy(tb);
     free(x);
     free(w);

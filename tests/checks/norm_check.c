@@ -8,12 +8,7 @@
 
 #include "check.h"
 #include "reference/reference.h"
-#include "strided.h"
-
-typedef struct place {
-    strided_layout layout;
-    int64_t pad, offset;
-} place;
+#include "views.h"
 
 typedef enum in_place { SEPARATE = 0, INTO_A, INTO_B } in_place;
 typedef enum gate_use { NO_GATE = 0, BEFORE, AFTER } gate_use;
@@ -27,7 +22,7 @@ typedef struct norm_case {
     bool gamma, beta;
     gate_use gate;
     subq_activation activation;
-    place a, b, y;
+    check_place a, b, y;
     in_place target;
     double center; /* added to a's values */
 } norm_case;
@@ -63,8 +58,8 @@ static void reference(const norm_case *k, const double *a, const double *b, cons
     if (k->gate == AFTER) ref_gate(ref, b, act, ref, n);
 }
 
-static subq_status call(checker *c, const norm_case *k, const strided *a, const strided *b, subq_tensor *gamma,
-                        subq_tensor *beta, const strided *y)
+static subq_status call(checker *c, const norm_case *k, const check_view *a, const check_view *b, subq_tensor *gamma,
+                        subq_tensor *beta, const check_view *y)
 {
     subq_norm_options o = {.kind = k->kind, .layout = k->layout, .eps = k->eps,
                            .gate_position = k->gate == AFTER ? SUBQ_GATE_AFTER : SUBQ_GATE_BEFORE};
@@ -94,21 +89,21 @@ static void run_case(checker *c, norm_case k)
         beta[i] = (float)beta[i];
     }
     reference(&k, a, b, k.gamma ? gamma : NULL, k.beta ? beta : NULL, ref, n);
-    strided ta = {0}, tb = {0}, ty = {0};
+    check_view ta = {0}, tb = {0}, ty = {0};
     subq_tensor *tg = k.gamma ? check_upload(c, label, 1, &channels, gamma) : NULL;
     subq_tensor *tbeta = k.beta ? check_upload(c, label, 1, &channels, beta) : NULL;
     bool ok = (tg || !k.gamma) && (tbeta || !k.beta) &&
-              strided_make(c, label, &ta, k.rank, k.shape, k.a.layout, k.a.pad, k.a.offset, a) &&
-              (k.gate == NO_GATE || strided_make(c, label, &tb, k.rank, k.shape, k.b.layout, k.b.pad, k.b.offset, b)) &&
+              check_view_place(c, label, &ta, k.rank, k.shape, k.a, a) &&
+              (k.gate == NO_GATE || check_view_place(c, label, &tb, k.rank, k.shape, k.b, b)) &&
               (k.target != SEPARATE ||
-               strided_make(c, label, &ty, k.rank, k.shape, k.y.layout, k.y.pad, k.y.offset, NULL));
-    const strided *out = k.target == INTO_A ? &ta : k.target == INTO_B ? &tb : &ty;
+               check_view_place(c, label, &ty, k.rank, k.shape, k.y, NULL));
+    const check_view *out = k.target == INTO_A ? &ta : k.target == INTO_B ? &tb : &ty;
     if (ok && check_ok(c, label, call(c, &k, &ta, &tb, tg, tbeta, out)) &&
         check_ok(c, label, subq_stream_wait(c->stream)))
-        strided_check(c, label, out, ref, 1e-5);
-    strided_free(&ta);
-    strided_free(&tb);
-    strided_free(&ty);
+        check_view_close(c, label, out, ref, 1e-5);
+    check_view_release(&ta);
+    check_view_release(&tb);
+    check_view_release(&ty);
     subq_tensor_destroy(tg);
     subq_tensor_destroy(tbeta);
     free(a);
@@ -118,8 +113,8 @@ static void run_case(checker *c, norm_case k)
     free(beta);
 }
 
-static const place DENSE = {LAYOUT_DENSE, 0, 0}, TRANSPOSED = {LAYOUT_TRANSPOSED, 0, 0};
-static const place PADDED = {LAYOUT_PADDED, 5, 3};
+static const check_place DENSE = {CHECK_LAYOUT_DENSE, 0, 0}, TRANSPOSED = {CHECK_LAYOUT_TRANSPOSED, 0, 0};
+static const check_place PADDED = {CHECK_LAYOUT_PADDED, 5, 3};
 
 /* Channel counts for each row shape: 1 invocation's worth, a partial workgroup, several values per
  * invocation (1, 2, 4, 8 in registers), primes, and one past what registers hold (streamed). */

@@ -84,3 +84,16 @@ void check_view_release(check_view *v)
     subq_tensor_destroy(v->storage);
     v->view = v->storage = NULL;
 }
+
+bool check_view_place(checker *c, const char *label, check_view *v, int rank, const int64_t *shape,
+                      check_place place, const double *values)
+{
+    int order[SUBQ_MAX_RANK];
+    bool transposed = place.layout == CHECK_LAYOUT_TRANSPOSED && rank > 1;
+    for (int k = 0, axis = 0; k < rank; k++, axis++) {
+        if (transposed && axis == 1) axis++;
+        order[k] = transposed && k == rank - 1 ? 1 : axis;
+    }
+    check_view_layout(v, rank, shape, order, place.offset, place.layout == CHECK_LAYOUT_PADDED ? place.pad : 0);
+    return check_view_upload(c, label, v, values);
+}

@@ -25,4 +25,21 @@ bool check_view_upload(checker *c, const char *label, check_view *v, const doubl
 void check_view_close(checker *c, const char *label, const check_view *v, const double *ref, double tol);
 void check_view_release(check_view *v);
 
+/* A view described by kind: dense; rows of the last axis `pad` elements apart beyond their length;
+ * or axis 1 innermost (a channels-first view of channels-last storage). Starts `offset` elements in. */
+typedef enum check_layout {
+    CHECK_LAYOUT_DENSE = 0,
+    CHECK_LAYOUT_PADDED,
+    CHECK_LAYOUT_TRANSPOSED,
+} check_layout;
+
+typedef struct check_place {
+    check_layout layout;
+    int64_t pad, offset;
+} check_place;
+
+/* check_view_layout for a check_place, then check_view_upload. */
+bool check_view_place(checker *c, const char *label, check_view *v, int rank, const int64_t *shape,
+                      check_place place, const double *values);
+
 #endif
