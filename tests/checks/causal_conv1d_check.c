@@ -148,11 +148,8 @@ static void long_rows(checker *c)
 /* x and out span the most one binding allows (maxStorageBufferRange), bounded for big GPUs. */
 static void largest(checker *c)
 {
-    subq_device_info info;
-    if (!check_ok(c, "device info", subq_context_get_device_info(c->ctx, &info))) return;
-    int64_t elements = (int64_t)(info.max_storage_buffer_range / sizeof(float));
-    int64_t limit = c->quick ? (int64_t)1 << 22 : (int64_t)1 << 25;
-    if (elements > limit) elements = limit;
+    int64_t elements = check_largest_binding(c);
+    if (!elements) return;
     /* layout() starts x one element in and pads rows by one: leave room for both. */
     int64_t len = (elements - 8) / 4 - 1;
     run_case(c, (conv_case){.batch = 1, .dim = 4, .len = len, .width = 4, .bias = 1, .init = 1, .final_states = 1,

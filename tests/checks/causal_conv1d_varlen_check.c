@@ -282,11 +282,8 @@ static void garbage_precomputed(checker *c)
 /* x and out span the most one binding allows (maxStorageBufferRange), bounded for big GPUs. */
 static void largest(checker *c)
 {
-    subq_device_info info;
-    if (!check_ok(c, "device info", subq_context_get_device_info(c->ctx, &info))) return;
-    int64_t elements = (int64_t)(info.max_storage_buffer_range / sizeof(float));
-    int64_t limit = c->quick ? (int64_t)1 << 22 : (int64_t)1 << 25;
-    if (elements > limit) elements = limit;
+    int64_t elements = check_largest_binding(c);
+    if (!elements) return;
     varlen_case k = {.dim = 64, .width = 4, .mode = CU_DOWNLOAD, .bias = 1, .init = 1, .requests = MAX_REQUESTS};
     int64_t tokens = elements / k.dim, share = tokens / MAX_REQUESTS;
     for (int r = 0; r < MAX_REQUESTS; r++)

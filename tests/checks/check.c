@@ -207,3 +207,12 @@ subq_tensor *check_tensor_random(checker *c, int rank, const int64_t *shape)
     free(values);
     return t;
 }
+
+int64_t check_largest_binding(checker *c)
+{
+    subq_device_info info;
+    if (!check_ok(c, "device info", subq_context_get_device_info(c->ctx, &info))) return 0;
+    int64_t elements = (int64_t)(info.max_storage_buffer_range / sizeof(float));
+    int64_t limit = c->quick ? (int64_t)1 << 22 : (int64_t)1 << 25;
+    return elements < limit ? elements : limit;
+}

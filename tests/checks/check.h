@@ -46,6 +46,10 @@ subq_tensor *check_upload_i32(checker *c, const char *label, int rank, const int
 /* A dense f32 tensor filled with NaN. */
 subq_tensor *check_poisoned(checker *c, const char *label, int rank, const int64_t *shape);
 
+/* f32 elements of the largest tensor one binding allows on this device, bounded so that host
+ * memory and time stay reasonable on big GPUs (2^25; 2^22 in the quick selftest); 0 on failure. */
+int64_t check_largest_binding(checker *c);
+
 /* For fixtures and error tables: an uninitialised tensor, a view (NULL base gives NULL), a dense
  * f32 tensor of fresh random values. Each returns NULL on failure, reported. */
 subq_tensor *check_tensor_empty(checker *c, subq_dtype dtype, int rank, const int64_t *shape);

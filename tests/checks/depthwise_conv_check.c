@@ -170,11 +170,8 @@ static void grid_nd(checker *c)
 /* The largest input one binding allows: x spans exactly maxStorageBufferRange bytes. */
 static void grid_largest(checker *c)
 {
-    subq_device_info info;
-    if (!check_ok(c, "device info", subq_context_get_device_info(c->ctx, &info))) return;
-    int64_t elements = (int64_t)(info.max_storage_buffer_range / sizeof(float));
-    int64_t limit = c->quick ? (int64_t)1 << 22 : (int64_t)1 << 25;
-    if (elements > limit) elements = limit; /* keep host memory and time bounded on big GPUs */
+    int64_t elements = check_largest_binding(c);
+    if (!elements) return;
     run_case(c, (dw_case){.batch = 1, .channels = 2, .groups = 1, .ndim = 1, .size = {elements / 2},
                           .kernel = {4}, .padding = SUBQ_PADDING_CAUSAL, .bias = 1});
 }

@@ -116,11 +116,8 @@ static void grid_views(checker *c)
  * dispatches (more than 32768 steps of 16). */
 static void grid_largest(checker *c)
 {
-    subq_device_info info;
-    if (!check_ok(c, "device info", subq_context_get_device_info(c->ctx, &info))) return;
-    int64_t elements = (int64_t)(info.max_storage_buffer_range / sizeof(float));
-    int64_t limit = c->quick ? (int64_t)1 << 20 : (int64_t)1 << 25;
-    if (elements > limit) elements = limit;
+    int64_t elements = check_largest_binding(c);
+    if (!elements) return;
     run_mnk(c, elements / 4096, 4096, 1, true);
     if (!c->quick) run_mnk(c, 1, 3, 32768 * 16 + 5, true);
 }

@@ -185,11 +185,8 @@ static void grid_views_in_place(checker *c)
 /* x as large as one binding allows, rows longer than registers hold (bounded on big GPUs). */
 static void grid_largest(checker *c)
 {
-    subq_device_info info;
-    if (!check_ok(c, "device info", subq_context_get_device_info(c->ctx, &info))) return;
-    int64_t elements = (int64_t)(info.max_storage_buffer_range / sizeof(float));
-    int64_t limit = c->quick ? (int64_t)1 << 20 : (int64_t)1 << 25;
-    if (elements > limit) elements = limit;
+    int64_t elements = check_largest_binding(c);
+    if (!elements) return;
     run_case(c, (norm_case){.rank = 2, .shape = {elements / 8209, 8209}, .kind = SUBQ_NORM_LAYER, .gamma = true,
                             .beta = true});
 }
