@@ -243,6 +243,8 @@ static void grid_cases(checker *c)
     run_case(c, (ckconv_case){2, {6, 6}, {6, 6}, {1, 1}, 7, 2, 4, 2, EXPONENTIAL, 30.0});
     run_case(c, (ckconv_case){3, {3, 4, 5}, {3, 2, 9}, {0, 1, 0}, 9, 3, 6, 2, GAUSSIAN, 10.0});
     run_case(c, (ckconv_case){3, {4, 3, 3}, {4, 3, 3}, {0, 0, 0}, 16, 1, 35, 0, EXPONENTIAL, 30.0});
+    /* the widest, deepest network the fused shader holds */
+    run_case(c, (ckconv_case){1, {6}, {4}, {0}, SUBQ_CKCONV_MAX_HIDDEN, SUBQ_CKCONV_MAX_LAYERS, 65, 2, GAUSSIAN, 30.0});
 }
 
 typedef struct error_fixture {
