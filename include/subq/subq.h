@@ -173,6 +173,7 @@ typedef enum subq_activation {
 #include "subq/depthwise_conv.h"
 #include "subq/causal_conv1d.h"
 #include "subq/nn.h"
+#include "subq/ckconv.h"
 #include "subq/fft_conv.h"
 
 #endif

@@ -15,7 +15,7 @@ from ._lib import lib
 
 __all__ = ["SubqError", "Context", "Tensor", "devices", "depthwise_conv", "activation", "gate", "norm", "gated_norm",
            "causal_conv1d", "causal_conv1d_update", "causal_conv1d_varlen", "causal_conv1d_varlen_carry_states",
-           "linear", "FFTKernel", "fft_conv"]
+           "linear", "FFTKernel", "fft_conv", "ckconv_grid", "ckconv_siren", "ckconv_mask"]
 
 _DTYPES = {np.dtype(np.float32): 0, np.dtype(np.int32): 3}
 _PADDINGS = {"same": 0, "causal": 1, "explicit": 2}
@@ -24,6 +24,8 @@ _ACTIVATIONS = {None: 0, "none": 0, "identity": 0, "silu": 1, "swish": 1, "sigmo
 _NORMS = {"rms": 0, "layer": 1, "l2": 2}
 _LAYOUTS = {"channels_last": 0, "channels_first": 1}
 _FFT_PADDINGS = {"zero": 0, "circular": 1}
+_GRID_TYPES = {"double": 0, "single": 1}
+_MASKS = {"gaussian": 0, "exponential": 1}
 
 
 class SubqError(RuntimeError):
@@ -318,3 +320,37 @@ class FFTKernel:
 def fft_conv(x, kernel, causal=False, padding="zero", pre=None, post=None, shortcut=None, out=None):
     """Long convolution through the FFT (subq_fft_conv): x [B, C, *N], kernel [Bk, C, *K]."""
     return FFTKernel(kernel, x.shape[2:], causal, padding)(x, pre, post, shortcut, out)
+
+
+def ckconv_grid(context, size, cache_size, grid_type="double", out=None):
+    """CKConv's coordinate grid [P, D] (subq_ckconv_grid): size and cache_size per axis (N, L_cache),
+    grid_type "double" or "single" for all axes or a list per axis."""
+    types = [grid_type] * len(size) if isinstance(grid_type, str) else grid_type
+    options = _lib.CKConvGridOptions(len(size), (ctypes.c_int64 * 3)(*size), (ctypes.c_int64 * 3)(*cache_size),
+                                     (ctypes.c_int * 3)(*[_GRID_TYPES[t] for t in types]))
+    points = ctypes.c_int64()
+    _check(lib.subq_ckconv_grid_points(ctypes.byref(options), ctypes.byref(points)))
+    out = out if out is not None else context.empty([points.value, len(size)])
+    _run(context, lambda s: lib.subq_ckconv_grid(s, ctypes.byref(options), out._handle))
+    return out
+
+
+def ckconv_siren(grid, w0, b0, w_out, b_out, w_hidden=None, b_hidden=None, film_gamma=None, film_beta=None,
+                 out=None):
+    """The SIREN kernel network on grid [P, D] (subq_ckconv_siren): kernel [Bk, P, C] channels-last.
+    w0 [H, D], w_hidden [L-1, H, H], w_out [C, H]; film_gamma and film_beta [B, L, H] (Bk = B) or None."""
+    weights = _lib.CKConvSirenWeights(*[_handle(t) for t in (w0, b0, w_hidden, b_hidden, w_out, b_out, film_gamma,
+                                                             film_beta)])
+    batch = film_gamma.shape[0] if film_gamma is not None else 1
+    out = out if out is not None else grid.context.empty([batch, grid.shape[0], w_out.shape[0]])
+    _run(grid.context, lambda s: lib.subq_ckconv_siren(s, grid._handle, ctypes.byref(weights), out._handle))
+    return out
+
+
+def ckconv_mask(kernel, grid, params, kind="gaussian", min_std=0.0, max_std=0.0):
+    """Multiplies kernel [Bk, P, C] in place by the Gaussian (params = sigma [D, C], clamped to
+    [min_std, max_std]) or exponential (params = w [D, C]) mask at grid [P, D]; returns kernel."""
+    options = _lib.CKConvMaskOptions(_MASKS[kind], min_std, max_std)
+    _run(kernel.context, lambda s: lib.subq_ckconv_mask(s, grid._handle, params._handle, ctypes.byref(options),
+                                                         kernel._handle))
+    return kernel

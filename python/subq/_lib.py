@@ -65,6 +65,19 @@ class FFTConvExtras(ctypes.Structure):
     _fields_ = [("pre", c_void_p), ("post", c_void_p), ("shortcut", c_void_p)]
 
 
+class CKConvGridOptions(ctypes.Structure):
+    _fields_ = [("data_dim", c_int32), ("size", c_int64 * 3), ("cache_size", c_int64 * 3), ("grid_type", c_int * 3)]
+
+
+class CKConvSirenWeights(ctypes.Structure):
+    _fields_ = [("w0", c_void_p), ("b0", c_void_p), ("w_hidden", c_void_p), ("b_hidden", c_void_p),
+                ("w_out", c_void_p), ("b_out", c_void_p), ("film_gamma", c_void_p), ("film_beta", c_void_p)]
+
+
+class CKConvMaskOptions(ctypes.Structure):
+    _fields_ = [("kind", c_int), ("min_std", ctypes.c_float), ("max_std", ctypes.c_float)]
+
+
 def _declare(name, restype, *argtypes):
     fn = getattr(lib, name)
     fn.restype = restype
@@ -114,3 +127,7 @@ _declare("subq_fft_kernel_create", c_int, c_void_p, c_void_p, c_int, POINTER(c_i
 _declare("subq_fft_kernel_update", c_int, c_void_p, c_void_p, c_void_p)
 _declare("subq_fft_kernel_destroy", None, c_void_p)
 _declare("subq_fft_conv", c_int, c_void_p, c_void_p, c_void_p, POINTER(FFTConvExtras), c_void_p)
+_declare("subq_ckconv_grid_points", c_int, POINTER(CKConvGridOptions), POINTER(c_int64))
+_declare("subq_ckconv_grid", c_int, c_void_p, POINTER(CKConvGridOptions), c_void_p)
+_declare("subq_ckconv_siren", c_int, c_void_p, c_void_p, POINTER(CKConvSirenWeights), c_void_p)
+_declare("subq_ckconv_mask", c_int, c_void_p, c_void_p, c_void_p, POINTER(CKConvMaskOptions), c_void_p)

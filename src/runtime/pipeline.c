@@ -50,8 +50,20 @@ static bool same_kernel(const subq_kernel *a, const subq_kernel *b)
            memcmp(a->spec, b->spec, a->spec_count * sizeof a->spec[0]) == 0;
 }
 
+/* Vulkan guarantees only 4 storage buffers per shader stage; subq's kernels use up to 10. */
+static subq_status check_binding_limit(const subq_context *ctx, const subq_kernel *kernel)
+{
+    VkPhysicalDeviceProperties props;
+    vkGetPhysicalDeviceProperties(ctx->physical, &props);
+    if (kernel->bindings <= props.limits.maxPerStageDescriptorStorageBuffers) return SUBQ_OK;
+    return subq_fail(SUBQ_ERROR_UNSUPPORTED, "shader '%s' binds %u storage buffers; device '%s' allows %u per stage",
+                     kernel->shader->name, kernel->bindings, ctx->info.name,
+                     props.limits.maxPerStageDescriptorStorageBuffers);
+}
+
 static subq_status create_layouts(subq_context *ctx, subq_pipeline *p)
 {
+    SUBQ_TRY(check_binding_limit(ctx, &p->kernel));
     VkDescriptorSetLayoutBinding bindings[SUBQ_MAX_BINDINGS];
     for (uint32_t i = 0; i < p->kernel.bindings; i++)
         bindings[i] = (VkDescriptorSetLayoutBinding){.binding = i,

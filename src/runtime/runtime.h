@@ -40,7 +40,7 @@ typedef struct subq_shader {
 } subq_shader;
 
 #define SUBQ_MAX_SPEC_CONSTANTS 8
-#define SUBQ_MAX_BINDINGS 8
+#define SUBQ_MAX_BINDINGS 10 /* ckconv_siren.comp: grid, six weights, FiLM gamma and beta, kernel */
 
 /* One compiled variant: shader + specialisation constants (constant_id i = spec[i]). By convention
  * constant_id 0 is the workgroup width. */

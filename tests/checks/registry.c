@@ -11,6 +11,7 @@ void check_norm(checker *c);
 void check_linear(checker *c);
 void check_fft_conv(checker *c);
 void check_fft_conv_fused(checker *c);
+void check_ckconv(checker *c);
 
 const check_entry subq_checks[] = {
     {"depthwise_conv", check_depthwise_conv},
@@ -23,5 +24,6 @@ const check_entry subq_checks[] = {
     {"linear", check_linear},
     {"fft_conv", check_fft_conv},
     {"fft_conv_fused", check_fft_conv_fused},
+    {"ckconv", check_ckconv},
     {NULL, NULL},
 };

@@ -180,4 +180,27 @@ void ref_norm(const double *x, const double *gamma, const double *beta, ref_norm
 void ref_linear(const double *x, const double *weight, const double *bias, double *y, int64_t m, int64_t n,
                 int64_t k);
 
+/* ---- SPEC 4: CKConv kernel generators and masks --------------------------------------------- */
+
+/* Grid points along one axis: g = N (double grid) or (N + 1) / 2 (single), 2g - 1 points. */
+int64_t ref_ckconv_axis_points(int64_t n, int single);
+
+/* grid [P, D], P = prod of ref_ckconv_axis_points, axis 0 slowest: grid[p, d] =
+ * (i_d - (g_d - 1)) / (cache[d] - 1). single[d]: nonzero for a single-grid axis. */
+void ref_ckconv_grid(int dims, const int64_t *size, const int64_t *cache, const int *single, double *grid);
+
+/* SIREN on grid [P, D]: h = sin(w0 p + b0) (w0 [H, D]), then layers - 1 times
+ * h = sin(wh[l] h + bh[l]) (wh [layers - 1, H, H], bh [layers - 1, H]), after each layer
+ * h = gamma[b, l] * h + beta[b, l] when gamma is not NULL (gamma, beta [batch, layers, H]),
+ * then k = wout h + bout (wout [C, H]). kernel [batch, P, C] (batch = 1 without FiLM). */
+void ref_ckconv_siren(const double *grid, int64_t points, int64_t dims, int64_t hidden, int64_t layers,
+                      int64_t channels, const double *w0, const double *b0, const double *wh, const double *bh,
+                      const double *wout, const double *bout, const double *gamma, const double *beta,
+                      int64_t batch, double *kernel);
+
+/* kernel [batch, P, C] *= mask at grid [P, D] with params [D, C]: Gaussian (gaussian != 0)
+ * exp(-0.5 sum_d p_d^2 / clamp(sigma_dc, min_std, max_std)^2), else prod_d exp(-|p_d| |w_dc|). */
+void ref_ckconv_mask(const double *grid, int64_t points, int64_t dims, const double *params, int64_t channels,
+                     int gaussian, double min_std, double max_std, int64_t batch, double *kernel);
+
 #endif
