@@ -1,29 +1,20 @@
 """subq's causal conv1d family against PyTorch formulations of Dao's causal_conv1d_fn /
 causal_conv1d_update and Megatron's causal_conv1d_varlen_fn, on fresh random inputs, through the
 Python binding. Prints 'N passed, M failed'."""
-import os
 import sys
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "python"))
-import subq  # noqa: E402
+from parity import Results, random, subq
 
-rng = np.random.default_rng()
-results = []
-
-
-def random(*shape):
-    return (rng.uniform(0.05, 1.0, shape) * rng.choice([-1.0, 1.0], shape)).astype(np.float32)
+TOLERANCE = 1e-5
+results = Results()
 
 
-def check(name, got, expected, tol=1e-5):
-    error = np.abs(got - expected).max() / max(1.0, np.abs(expected).max())
-    ok = got.shape == expected.shape and error < tol
-    print(f"{'ok  ' if ok else 'FAIL'} {name}: max error {error:.2e}")
-    results.append(ok)
+def check(name, got, expected):
+    results.close(name, got, expected, TOLERANCE)
 
 
 def torch_causal_conv(x, w, b, init, silu):
@@ -86,12 +77,7 @@ def main():
     test_causal_conv1d(ctx)
     test_update_matches_full(ctx)
     test_varlen(ctx)
-    if ctx.validation_messages:
-        print(f"FAIL {ctx.validation_messages} validation messages")
-        results.append(False)
-    print(f"{sum(results)} passed, {len(results) - sum(results)} failed")
-    return 0 if all(results) else 1
-
+    return results.finish(ctx)
 
 if __name__ == "__main__":
     sys.exit(main())

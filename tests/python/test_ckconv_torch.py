@@ -3,45 +3,15 @@
 Python binding. The SIREN is compared at 1e-5 per layer relative to max(1, max|k|): every layer's
 fp32 dot products and sines round at about 1e-6 of O(1) values. Prints 'N passed, M failed'."""
 import math
-import os
 import sys
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "python"))
-import subq  # noqa: E402
+from parity import Results, random, subq, t64
 
-rng = np.random.default_rng()
 LAYER_TOL = 1e-5
-
-
-def random(*shape, scale=1.0):
-    values = rng.uniform(0.05, 1.0, shape) * rng.choice([-1.0, 1.0], shape) * scale
-    return values.astype(np.float32)
-
-
-def t64(array):
-    return torch.from_numpy(np.asarray(array)).double()
-
-
-def error(got, expected):
-    return float(np.abs(got - expected).max() / max(1.0, np.abs(expected).max()))
-
-
-class Results:
-    def __init__(self):
-        self.passed = self.failed = 0
-
-    def record(self, name, ok, detail=""):
-        print(f"{'ok  ' if ok else 'FAIL'} {name} {detail}")
-        self.passed += bool(ok)
-        self.failed += not ok
-
-    def close(self, name, got, expected, tol):
-        e = error(got, expected) if got.shape == expected.shape else math.inf
-        self.record(name, e <= tol, f"max error {e:.2e}")
 
 
 def torch_grid(size, cache, types):
@@ -106,11 +76,7 @@ def case(ctx, r, size, cache, types, hidden, layers, channels, film_batch, mask,
 
 
 def errors(ctx, r):
-    try:
-        subq.ckconv_grid(ctx, [4], [1])
-        r.record("grid with L_cache = 1 raises", False)
-    except subq.SubqError as e:
-        r.record("grid with L_cache = 1 raises SubqError", "cache_size" in str(e), str(e))
+    r.raises("grid with L_cache = 1 raises SubqError", lambda: subq.ckconv_grid(ctx, [4], [1]), "cache_size")
 
 
 def main():
@@ -122,10 +88,7 @@ def main():
     case(ctx, r, [5, 6], [5, 3], ["double", "single"], 8, 2, 3, 3, "gaussian", 15.0)
     case(ctx, r, [3, 4, 3], [3, 4, 2], ["single", "double", "double"], 12, 1, 6, 0, "exponential", 30.0)
     errors(ctx, r)
-    if ctx.validation_messages:
-        r.record(f"{ctx.validation_messages} validation messages", False)
-    print(f"{r.passed} passed, {r.failed} failed")
-    return 1 if r.failed else 0
+    return r.finish(ctx)
 
 
 if __name__ == "__main__":

@@ -1,22 +1,14 @@
 """subq's depthwise conv against PyTorch's own F.conv{1,2,3}d (groups = C), on fresh random inputs,
 through the Python binding. Prints 'N passed, M failed'."""
-import os
 import sys
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "python"))
-import subq  # noqa: E402
+from parity import Results, error, random, subq
 
-rng = np.random.default_rng()
 CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
-
-
-def random(*shape):
-    values = rng.uniform(0.05, 1.0, shape) * rng.choice([-1.0, 1.0], shape)
-    return values.astype(np.float32)
 
 
 def torch_reference(x, w, b, groups, padding, kernel):
@@ -69,33 +61,20 @@ def run_case(ctx, case):
     explicit = tuple(k // 2 for k in kernel) + (0,) * (3 - len(kernel))
     y = subq.depthwise_conv(tx, ctx.tensor(w), ctx.tensor(b) if b is not None else None, padding=padding,
                             explicit_padding=explicit).numpy()
-    error = np.abs(y - expected).max() / max(1.0, np.abs(expected).max())
-    return y.shape == expected.shape and error < 1e-5, error
+    e = error(y, expected) if y.shape == expected.shape else float("inf")
+    return e < 1e-5, e
 
 
 def main():
     ctx = subq.Context()
-    passed = failed = 0
+    r = Results()
     for case in CASES:
-        ok, error = run_case(ctx, case)
-        print(f"{'ok  ' if ok else 'FAIL'} {case} max error {error:.2e}")
-        passed += ok
-        failed += not ok
-    try:
-        subq.depthwise_conv(ctx.tensor(random(2, 4, 9)), ctx.tensor(random(3, 3)))
-        print("FAIL bad groups were accepted")
-        failed += 1
-    except subq.SubqError as e:
-        ok = e.status == "invalid argument" and "weight" in str(e)
-        print(f"{'ok  ' if ok else 'FAIL'} bad groups raise SubqError: {e}")
-        passed += ok
-        failed += not ok
-    if ctx.validation_messages:
-        print(f"FAIL {ctx.validation_messages} validation messages")
-        failed += 1
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
-
+        ok, e = run_case(ctx, case)
+        r.record(str(case), ok, f"max error {e:.2e}")
+    r.raises("bad groups raise SubqError", lambda: subq.depthwise_conv(ctx.tensor(random(2, 4, 9)),
+                                                                       ctx.tensor(random(3, 3))),
+             "weight", "invalid argument")
+    return r.finish(ctx)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -3,22 +3,13 @@
 shift for the ND forms), in float64, on fresh random inputs, through the Python binding.
 Prints 'N passed, M failed'."""
 import math
-import os
 import sys
 
-import numpy as np
 import torch
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "python"))
-import subq  # noqa: E402
+from parity import Results, error, random, subq
 
-rng = np.random.default_rng()
-TOLERANCE = 1e-5  # max |y - ref| <= TOLERANCE * max(1, max |ref|)
-
-
-def random(*shape):
-    values = rng.uniform(0.05, 1.0, shape) * rng.choice([-1.0, 1.0], shape)
-    return values.astype(np.float32)
+TOLERANCE = 1e-5  # max |y - ref| < TOLERANCE * max(1, max |ref|)
 
 
 def gated(x, pre):
@@ -91,8 +82,8 @@ def run_case(ctx, case):
               for name, v in dict(x=x, k=k, pre=pre, post=post, shortcut=shortcut).items()}
     y = subq.fft_conv(device["x"], device["k"], causal=causal, padding=padding, pre=device["pre"],
                       post=device["post"], shortcut=device["shortcut"]).numpy()
-    error = np.abs(y - expected).max() / max(1.0, np.abs(expected).max())
-    return y.shape == expected.shape and error < TOLERANCE, error
+    e = error(y, expected) if y.shape == expected.shape else math.inf
+    return e < TOLERANCE, e
 
 
 def run_update(ctx):
@@ -105,37 +96,22 @@ def run_update(ctx):
         if k is k2:
             kernel.update(ctx.tensor(k2))
         expected = torch_nd(torch.from_numpy(x).double(), torch.from_numpy(k).double(), ["zero"]).numpy()
-        errors.append(np.abs(kernel(tx).numpy() - expected).max() / max(1.0, np.abs(expected).max()))
+        errors.append(error(kernel(tx).numpy(), expected))
     return max(errors) < TOLERANCE, max(errors)
 
 
 def main():
     ctx = subq.Context()
-    passed = failed = 0
+    r = Results()
     for case in CASES:
-        ok, error = run_case(ctx, case)
-        print(f"{'ok  ' if ok else 'FAIL'} {case} max error {error:.2e}")
-        passed += ok
-        failed += not ok
-    ok, error = run_update(ctx)
-    print(f"{'ok  ' if ok else 'FAIL'} kernel update max error {error:.2e}")
-    passed += ok
-    failed += not ok
-    try:
-        subq.fft_conv(ctx.tensor(random(2, 4, 9)), ctx.tensor(random(1, 3, 9)), causal=True)
-        print("FAIL mismatched channels were accepted")
-        failed += 1
-    except subq.SubqError as e:
-        ok = e.status == "invalid argument" and "channels" in str(e)
-        print(f"{'ok  ' if ok else 'FAIL'} mismatched channels raise SubqError: {e}")
-        passed += ok
-        failed += not ok
-    if ctx.validation_messages:
-        print(f"FAIL {ctx.validation_messages} validation messages")
-        failed += 1
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
-
+        ok, e = run_case(ctx, case)
+        r.record(str(case), ok, f"max error {e:.2e}")
+    ok, e = run_update(ctx)
+    r.record("kernel update", ok, f"max error {e:.2e}")
+    r.raises("mismatched channels raise SubqError",
+             lambda: subq.fft_conv(ctx.tensor(random(2, 4, 9)), ctx.tensor(random(1, 3, 9)), causal=True),
+             "channels", "invalid argument")
+    return r.finish(ctx)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -3,17 +3,14 @@ torch.sigmoid, F.gelu, F.softplus, F.layer_norm, the RMSNorm formula, F.normaliz
 evaluated in float64 on the same float32 inputs, through the Python binding. Prints
 'N passed, M failed'."""
 import math
-import os
 import sys
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "python"))
-import subq  # noqa: E402
+from parity import Results, random, subq, t64
 
-rng = np.random.default_rng()
 TORCH_ACTIVATIONS = {
     "none": lambda t: t,
     "silu": F.silu,
@@ -22,33 +19,6 @@ TORCH_ACTIVATIONS = {
     "gelu_tanh": lambda t: F.gelu(t, approximate="tanh"),
     "softplus": F.softplus,
 }
-
-
-def random(*shape, scale=1.0):
-    values = rng.uniform(0.05, 1.0, shape) * rng.choice([-1.0, 1.0], shape) * scale
-    return values.astype(np.float32)
-
-
-def t64(array):
-    return torch.from_numpy(array).double()
-
-
-def error(got, expected):
-    return float(np.abs(got - expected).max() / max(1.0, np.abs(expected).max()))
-
-
-class Results:
-    def __init__(self):
-        self.passed = self.failed = 0
-
-    def record(self, name, ok, detail=""):
-        print(f"{'ok  ' if ok else 'FAIL'} {name} {detail}")
-        self.passed += bool(ok)
-        self.failed += not ok
-
-    def close(self, name, got, expected, tol):
-        e = error(got, expected) if got.shape == expected.shape else math.inf
-        self.record(name, e <= tol, f"max error {e:.2e}")
 
 
 def rms_norm(x, eps, dim=-1):
@@ -129,17 +99,10 @@ def linears(ctx, r):
 
 
 def errors(ctx, r):
-    try:
-        subq.linear(ctx.tensor(random(4, 6)), ctx.tensor(random(5, 7)))
-        r.record("linear with mismatched K raises", False)
-    except subq.SubqError as e:
-        r.record("linear with mismatched K raises SubqError", e.status == "invalid argument" and "weight" in str(e),
-                 str(e))
-    try:
-        subq.norm(ctx.tensor(random(4, 6)), "layer", gamma=ctx.tensor(random(5)))
-        r.record("norm with a gamma of the wrong size raises", False)
-    except subq.SubqError as e:
-        r.record("norm with a gamma of the wrong size raises SubqError", "gamma" in str(e), str(e))
+    r.raises("linear with mismatched K raises SubqError",
+             lambda: subq.linear(ctx.tensor(random(4, 6)), ctx.tensor(random(5, 7))), "weight", "invalid argument")
+    r.raises("norm with a gamma of the wrong size raises SubqError",
+             lambda: subq.norm(ctx.tensor(random(4, 6)), "layer", gamma=ctx.tensor(random(5))), "gamma")
 
 
 def main():
@@ -147,10 +110,7 @@ def main():
     r = Results()
     for part in (activations, gate_views, norms_channels_last, norms_channels_first, gated_norms, linears, errors):
         part(ctx, r)
-    if ctx.validation_messages:
-        r.record(f"{ctx.validation_messages} validation messages", False)
-    print(f"{r.passed} passed, {r.failed} failed")
-    return 1 if r.failed else 0
+    return r.finish(ctx)
 
 
 if __name__ == "__main__":
