@@ -102,7 +102,7 @@ subq_tensor *bench_random_tensor(bench *b, int rank, const int64_t *shape)
     return t;
 }
 
-void bench_report_flops(const bench *b, const char *op, const char *shape, const bench_timing *t, double bytes,
+static void report(const bench *b, const char *op, const char *shape, const bench_timing *t, double bytes,
                         double flops)
 {
     double ms = t->median;
@@ -123,9 +123,13 @@ void bench_report_flops(const bench *b, const char *op, const char *shape, const
     fflush(stdout);
 }
 
-void bench_report(const bench *b, const char *op, const char *shape, const bench_timing *t, double bytes)
+int bench_measure(bench *b, const char *op, const char *shape, bench_record_fn record, void *user, double bytes,
+                  double flops)
 {
-    bench_report_flops(b, op, shape, t, bytes, 0);
+    bench_timing t;
+    if (bench_time(b, record, user, &t) != SUBQ_OK) return bench_fail(op);
+    report(b, op, shape, &t, bytes, flops);
+    return 0;
 }
 
 int bench_fail(const char *what)
@@ -160,7 +164,7 @@ static int measure_copy(bench *b)
     b->copy_gbps = 2.0 * (double)bytes / (t.median * 1e-3) / 1e9;
     char shape[64];
     snprintf(shape, sizeof shape, "%lld floats", (long long)n);
-    bench_report(b, "copy", shape, &t, 2.0 * (double)bytes);
+    report(b, "copy", shape, &t, 2.0 * (double)bytes, 0);
     return 0;
 }
 

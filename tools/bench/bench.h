@@ -36,12 +36,12 @@ extern const bench_entry subq_benches[]; /* NULL-terminated (bench_registry.c) *
 subq_status bench_time(bench *b, bench_record_fn record, void *user, bench_timing *timing);
 /* A dense f32 tensor of uniform values in +-[0.05, 1]; NULL on failure (reported). */
 subq_tensor *bench_random_tensor(bench *b, int rank, const int64_t *shape);
-/* One result line: `bytes` is the minimum traffic of the op (each input read once, each output
- * written once), so GB/s over the copy bandwidth says how close to the memory limit it runs. */
-void bench_report(const bench *b, const char *op, const char *shape, const bench_timing *t, double bytes);
-/* bench_report for compute-bound ops: `flops` (a multiply-add counts 2) also prints as TFLOP/s. */
-void bench_report_flops(const bench *b, const char *op, const char *shape, const bench_timing *t, double bytes,
-                        double flops);
+/* bench_time, then one result line, or bench_fail naming op; returns the failure count (0 or 1).
+ * `bytes` is the op's minimum traffic (each input read once, each output written once), so GB/s
+ * over the copy bandwidth says how close to the memory limit it runs; `flops` > 0 (a multiply-add
+ * counts 2) also prints TFLOP/s. */
+int bench_measure(bench *b, const char *op, const char *shape, bench_record_fn record, void *user, double bytes,
+                  double flops);
 int bench_fail(const char *what);
 
 #endif

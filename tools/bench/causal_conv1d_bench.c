@@ -40,15 +40,12 @@ static int bench_varlen(bench *b, int64_t tokens, int64_t dim, int64_t width, in
                  subq_tensor_create(b->ctx, SUBQ_I32, 1, &cu_len, &a.cu) != SUBQ_OK ||
                  subq_tensor_upload(a.cu, cu, (size_t)cu_len * sizeof *cu) != SUBQ_OK ||
                  subq_tensor_create(b->ctx, SUBQ_F32, 2, x_shape, &a.out) != SUBQ_OK;
-    bench_timing t;
-    if (!failed) failed = bench_time(b, record_varlen, &a, &t) != SUBQ_OK;
-    if (failed) bench_fail("causal_conv1d_varlen");
-    else {
-        char desc[96];
-        snprintf(desc, sizeof desc, "T=%lld D=%lld W=%lld R=%lld", (long long)tokens, (long long)dim,
-                 (long long)width, (long long)requests);
-        bench_report(b, "causal_conv1d_varlen", desc, &t, 2.0 * 4.0 * (double)(tokens * dim));
-    }
+    char desc[96];
+    snprintf(desc, sizeof desc, "T=%lld D=%lld W=%lld R=%lld", (long long)tokens, (long long)dim, (long long)width,
+             (long long)requests);
+    failed = failed ? bench_fail("causal_conv1d_varlen tensors")
+                    : bench_measure(b, "causal_conv1d_varlen", desc, record_varlen, &a,
+                                    2.0 * 4.0 * (double)(tokens * dim), 0);
     subq_tensor *all[] = {a.x, a.w, a.bias, a.cu, a.init, a.out};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++) subq_tensor_destroy(all[i]);
     free(cu);
@@ -61,15 +58,12 @@ static int bench_channels_first(bench *b, int64_t batch, int64_t dim, int64_t le
     conv_args a = {.x = bench_random_tensor(b, 3, x_shape), .w = bench_random_tensor(b, 2, w_shape),
                    .bias = bench_random_tensor(b, 1, &dim), .options = {.activation = SUBQ_ACTIVATION_SILU}};
     int failed = !a.x || !a.w || !a.bias || subq_tensor_create(b->ctx, SUBQ_F32, 3, x_shape, &a.out) != SUBQ_OK;
-    bench_timing t;
-    if (!failed) failed = bench_time(b, record_conv, &a, &t) != SUBQ_OK;
-    if (failed) bench_fail("causal_conv1d");
-    else {
-        char desc[96];
-        snprintf(desc, sizeof desc, "B=%lld D=%lld L=%lld W=%lld channels-first", (long long)batch, (long long)dim,
-                 (long long)len, (long long)width);
-        bench_report(b, "causal_conv1d", desc, &t, 2.0 * 4.0 * (double)(batch * dim * len));
-    }
+    char desc[96];
+    snprintf(desc, sizeof desc, "B=%lld D=%lld L=%lld W=%lld channels-first", (long long)batch, (long long)dim,
+             (long long)len, (long long)width);
+    failed = failed ? bench_fail("causal_conv1d tensors")
+                    : bench_measure(b, "causal_conv1d", desc, record_conv, &a, 2.0 * 4.0 * (double)(batch * dim * len),
+                                    0);
     subq_tensor *all[] = {a.x, a.w, a.bias, a.out};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++) subq_tensor_destroy(all[i]);
     return failed;

@@ -33,15 +33,12 @@ static int run_shape(bench *b, int64_t batch, int64_t channels, int64_t len, int
     dw_args a = {.w = bench_random_tensor(b, 2, w_shape), .options = {.padding = SUBQ_PADDING_CAUSAL}};
     a.x = channels_last && x_store ? channels_first_view(x_store) : x_store;
     a.y = channels_last && y_store ? channels_first_view(y_store) : y_store;
-    bench_timing t;
-    int failed = !a.x || !a.y || !a.w || bench_time(b, record, &a, &t) != SUBQ_OK;
-    if (failed) bench_fail("depthwise_conv");
-    else {
-        char desc[96];
-        snprintf(desc, sizeof desc, "B=%lld C=%lld L=%lld K=%lld %s", (long long)batch, (long long)channels,
-                 (long long)len, (long long)k, channels_last ? "channels-last" : "channels-first");
-        bench_report(b, "depthwise_conv", desc, &t, 2.0 * 4.0 * (double)(batch * channels * len));
-    }
+    char desc[96];
+    snprintf(desc, sizeof desc, "B=%lld C=%lld L=%lld K=%lld %s", (long long)batch, (long long)channels,
+             (long long)len, (long long)k, channels_last ? "channels-last" : "channels-first");
+    int failed = !a.x || !a.y || !a.w ? bench_fail("depthwise_conv tensors")
+                                      : bench_measure(b, "depthwise_conv", desc, record, &a,
+                                                      2.0 * 4.0 * (double)(batch * channels * len), 0);
     if (channels_last) {
         subq_tensor_destroy(a.x);
         subq_tensor_destroy(a.y);

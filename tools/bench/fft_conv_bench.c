@@ -152,12 +152,10 @@ static int prepare(bench *b, const fft_shape *s, conv_args *a)
 
 static int time_conv(bench *b, const fft_shape *s, conv_args *a, bool gated)
 {
-    bench_timing t;
     char desc[96];
-    if (bench_time(b, record_conv, a, &t) != SUBQ_OK) return bench_fail("fft_conv");
     describe(s, gated, desc, sizeof desc);
-    bench_report(b, "fft_conv", desc, &t, (gated ? 16.0 : 8.0) * (double)(s->batch * s->channels * points(s)));
-    return 0;
+    return bench_measure(b, "fft_conv", desc, record_conv, a,
+                         (gated ? 16.0 : 8.0) * (double)(s->batch * s->channels * points(s)), 0);
 }
 
 static int bench_shape(bench *b, const fft_shape *s)

@@ -16,10 +16,7 @@ static subq_status record(void *user, subq_stream *stream)
 
 static int time_and_report(bench *b, gate_args *a, const char *desc, int64_t elements)
 {
-    bench_timing t;
-    if (bench_time(b, record, a, &t) != SUBQ_OK) return bench_fail("gate");
-    bench_report(b, "gate", desc, &t, 12.0 * (double)elements);
-    return 0;
+    return bench_measure(b, "gate", desc, record, a, 12.0 * (double)elements, 0);
 }
 
 static int dense(bench *b, int64_t rows, int64_t channels, const char *desc)

@@ -19,15 +19,11 @@ static int run_shape(bench *b, int64_t m, int64_t k, int64_t n)
     linear_args a = {.x = bench_random_tensor(b, 2, (int64_t[]){m, k}),
                      .w = bench_random_tensor(b, 2, (int64_t[]){n, k}), .bias = bench_random_tensor(b, 1, &n)};
     if (a.x && a.w && a.bias) subq_tensor_create(b->ctx, SUBQ_F32, 2, (int64_t[]){m, n}, &a.y);
-    bench_timing t;
-    int failed = !a.y || bench_time(b, record, &a, &t) != SUBQ_OK;
-    if (failed) bench_fail("linear");
-    else {
-        char desc[96];
-        snprintf(desc, sizeof desc, "M=%lld K=%lld N=%lld bias", (long long)m, (long long)k, (long long)n);
-        double bytes = 4.0 * (double)(m * k + n * k + m * n + n);
-        bench_report_flops(b, "linear", desc, &t, bytes, 2.0 * (double)m * (double)n * (double)k);
-    }
+    char desc[96];
+    snprintf(desc, sizeof desc, "M=%lld K=%lld N=%lld bias", (long long)m, (long long)k, (long long)n);
+    double bytes = 4.0 * (double)(m * k + n * k + m * n + n);
+    int failed = !a.y ? bench_fail("linear tensors")
+                      : bench_measure(b, "linear", desc, record, &a, bytes, 2.0 * (double)m * (double)n * (double)k);
     subq_tensor_destroy(a.x);
     subq_tensor_destroy(a.w);
     subq_tensor_destroy(a.bias);

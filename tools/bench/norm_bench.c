@@ -29,17 +29,13 @@ static int run_case(bench *b, norm_shape s, subq_norm_kind kind, subq_layout lay
                    .beta = kind == SUBQ_NORM_LAYER ? bench_random_tensor(b, 1, &s.channels) : NULL,
                    .options = {.kind = kind, .layout = layout}};
     if (a.a && a.gamma) subq_tensor_create(b->ctx, SUBQ_F32, 3, x_shape, &a.y);
-    bench_timing t;
-    int failed = !a.y || (gated && !a.b) || (kind == SUBQ_NORM_LAYER && !a.beta) ||
-                 bench_time(b, record, &a, &t) != SUBQ_OK;
-    if (failed) bench_fail("norm");
-    else {
-        char desc[96];
-        snprintf(desc, sizeof desc, "B=%lld L=%lld C=%lld %s", (long long)s.batch, (long long)s.len,
-                 (long long)s.channels, what);
-        double elements = (double)(s.batch * s.len * s.channels);
-        bench_report(b, "norm", desc, &t, 4.0 * elements * (gated ? 3 : 2));
-    }
+    char desc[96];
+    snprintf(desc, sizeof desc, "B=%lld L=%lld C=%lld %s", (long long)s.batch, (long long)s.len,
+             (long long)s.channels, what);
+    double elements = (double)(s.batch * s.len * s.channels);
+    int failed = !a.y || (gated && !a.b) || (kind == SUBQ_NORM_LAYER && !a.beta)
+                     ? bench_fail("norm tensors")
+                     : bench_measure(b, "norm", desc, record, &a, 4.0 * elements * (gated ? 3 : 2), 0);
     subq_tensor *all[] = {a.a, a.b, a.gamma, a.beta, a.y};
     for (int i = 0; i < 5; i++) subq_tensor_destroy(all[i]);
     return failed;
