@@ -8,6 +8,7 @@ import sys
 import torch
 
 from parity import Results, error, random, subq
+from subq_torch import fft_conv_causal as torch_causal, fft_conv_nd as torch_nd
 
 TOLERANCE = 1e-5  # max |y - ref| < TOLERANCE * max(1, max |ref|)
 
@@ -20,36 +21,6 @@ def finish(conv, u, post, shortcut):
     if shortcut is not None:
         conv = conv + shortcut.view(1, -1, *[1] * (u.dim() - 2)) * u
     return conv * post if post is not None else conv
-
-
-def torch_causal(u, k):
-    """Hyena's fftconv: y = irfft(rfft(u, 2L) * rfft(k, 2L), 2L)[..., :L]."""
-    L = u.shape[-1]
-    F = 2 * L
-    return torch.fft.irfft(torch.fft.rfft(u, n=F) * torch.fft.rfft(k, n=F), n=F)[..., :L]
-
-
-def torch_nd(u, k, paddings):
-    """CKConvND: per axis zero (F = min(N + ceil(K/2), 2N), crop [K/2, K/2 + N)) or circular
-    (F = N, spectrum times exp(-2 pi i f s / N), s = -((K-1)/2))."""
-    dims = list(range(2, u.dim()))
-    N, K = u.shape[2:], k.shape[2:]
-    F = [min(n + math.ceil(kk / 2), 2 * n) if p == "zero" else n for n, kk, p in zip(N, K, paddings)]
-    spectrum = torch.fft.rfftn(u, s=F, dim=dims) * torch.fft.rfftn(k, s=F, dim=dims)
-    for a, (n, kk, p) in enumerate(zip(N, K, paddings)):
-        if p != "circular":
-            continue
-        last = a == len(N) - 1
-        f = torch.arange(n // 2 + 1 if last else n, dtype=torch.float64)
-        phase = torch.exp(-2j * math.pi * f * (-((kk - 1) // 2)) / n)
-        shape = [1] * spectrum.dim()
-        shape[2 + a] = phase.shape[0]
-        spectrum = spectrum * phase.view(shape)
-    y = torch.fft.irfftn(spectrum, s=F, dim=dims)
-    for a, (n, kk, p) in enumerate(zip(N, K, paddings)):
-        if p == "zero":
-            y = y.narrow(2 + a, kk // 2, n)
-    return y
 
 
 CASES = [
