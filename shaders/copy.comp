@@ -1,14 +1,22 @@
 #version 450
 // y = x bit for bit (uint, so no float canonicalisation) between tensors of one shape and any
 // strides (rank <= 5, padded with leading size-1 axes). Dense copies move four elements per
-// invocation (VEC4 = 1).
+// invocation (VEC4 = 1). CONVERT = 1: between float dtypes (f32, f16, bf16; DTYPES as in
+// dtype.glsl), through fp32, rounding to nearest even on the way down.
+#extension GL_GOOGLE_include_directive : require
+#include "dtype.glsl"
+
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const uint VEC4 = 0u;
+layout(constant_id = 2) const uint CONVERT = 0u;
+layout(constant_id = 3) const uint DTYPES = 0u;
 
 layout(std430, binding = 0) readonly buffer X { uint x[]; };
 layout(std430, binding = 1) writeonly buffer Y { uint y[]; };
 layout(std430, binding = 0) readonly buffer X4 { uvec4 x4[]; };
 layout(std430, binding = 1) writeonly buffer Y4 { uvec4 y4[]; };
+SUBQ_FLOAT_BUFFER(0, readonly, xf)
+SUBQ_FLOAT_BUFFER(1, writeonly, yf)
 
 layout(push_constant) uniform Params {
     uint x_first, y_first;
@@ -33,5 +41,6 @@ void main() {
         xi += i * p.x_stride[a];
         yi += i * p.y_stride[a];
     }
-    y[yi] = x[xi];
+    if (CONVERT != 0u) SUBQ_STORE(yf, 1, yi, SUBQ_LOAD(xf, 0, xi));
+    else y[yi] = x[xi];
 }

@@ -171,6 +171,12 @@ typedef struct subq_binding {
 } subq_binding;
 
 subq_binding subq_tensor_binding(const subq_tensor *tensor);
+/* shaders/dtype.glsl's DTYPES specialisation constant for tensors in binding order: two bits per
+ * binding, 0 f32 (and NULL), 1 f16, 2 bf16. */
+uint32_t subq_tensor_dtype_codes(int count, const subq_tensor *const *tensors);
+/* plain when every tensor (NULL entries skipped) is f32, else wide: its SUBQ_16BIT build. */
+const subq_shader *subq_shader_for_dtypes(const subq_shader *plain, const subq_shader *wide, int count,
+                                          const subq_tensor *const *tensors);
 /* A dense tensor alone in its VkBuffer, from byte 0: for code that binds whole buffers at offset 0
  * (VkFFT). */
 subq_status subq_tensor_create_dedicated(subq_context *ctx, subq_dtype dtype, int rank, const int64_t *shape,

@@ -1,0 +1,109 @@
+"""f16 and bf16 tensors against PyTorch: every input rounded to its dtype first, then the float64
+PyTorch formula on those rounded values is the reference; subq computes in fp32 and rounds its
+output once. Tolerances (max |y - ref| / max(1, max |ref|)) are the output dtype's rounding, half
+an ulp (f16 2^-11, bf16 2^-8), with room for fp32 accumulation: f32 1e-5, f16 1e-3, bf16 8e-3.
+Conversions (subq_tensor_copy between dtypes) must round exactly as PyTorch does (to nearest,
+ties to even). Prints 'N passed, M failed'."""
+import sys
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from parity import Results, error, random, subq
+
+DTYPES = ["float32", "float16", "bfloat16"]
+TORCH = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
+TOLERANCE = {"float32": 1e-5, "float16": 1e-3, "bfloat16": 8e-3}
+
+
+def device(ctx, values, dtype):
+    """The tensor in dtype and the float64 torch tensor of exactly the values it holds."""
+    t = ctx.tensor(values, dtype)
+    return t, torch.from_numpy(t.numpy().astype(np.float64))
+
+
+def check(r, name, got, expected, dtype):
+    e = error(got.numpy().astype(np.float64), expected.numpy())
+    r.record(f"{name} [{dtype}] error {e:.2e}", e < TOLERANCE[dtype])
+
+
+def conversions(ctx, r):
+    values = np.concatenate([random(4099) * 300, np.array([0.0, -0.0, 1e-8, 65504, 70000, np.inf, -np.inf],
+                                                          dtype=np.float32)])
+    x = ctx.tensor(values)
+    for dtype in ("float16", "bfloat16"):
+        y = ctx.empty(values.shape, dtype)
+        subq.copy(x, y)
+        expected = torch.from_numpy(values).to(TORCH[dtype]).float().numpy()
+        r.record(f"f32 -> {dtype} rounds as torch", np.array_equal(y.numpy(), expected))
+        back = ctx.empty(values.shape)
+        subq.copy(y, back)
+        r.record(f"{dtype} -> f32 exact", np.array_equal(back.numpy(), expected))
+
+
+def elementwise(ctx, r):
+    shape = (3, 17, 33)
+    for dtype in DTYPES:
+        a, ta = device(ctx, random(*shape), dtype)
+        b, tb = device(ctx, random(*shape) * 3, "bfloat16" if dtype == "float16" else dtype)
+        check(r, "gate silu (b in another dtype)", subq.gate(a, b, "silu"), ta * F.silu(tb), dtype)
+        check(r, "activation gelu", subq.activation(a, "gelu"), F.gelu(ta), dtype)
+
+
+def norms(ctx, r):
+    for layout, shape in (("channels_last", (2, 9, 300)), ("channels_first", (2, 40, 13))):
+        axis = -1 if layout == "channels_last" else 1
+        channels = shape[axis]
+        view = [1] * len(shape)
+        view[axis] = channels
+        for dtype in DTYPES:
+            x, tx = device(ctx, random(*shape) + 2, dtype)
+            g, tg = device(ctx, random(channels), dtype)
+            b, tb = device(ctx, random(channels), dtype)
+            mean = tx.mean(axis, keepdim=True)
+            var = ((tx - mean) ** 2).mean(axis, keepdim=True)
+            ref = (tx - mean) / torch.sqrt(var + 1e-5) * tg.view(view) + tb.view(view)
+            check(r, f"layer norm {layout}", subq.norm(x, "layer", g, b, layout=layout), ref, dtype)
+            z, tz = device(ctx, random(*shape), dtype)
+            rms = tx * F.silu(tz)
+            ref = rms * torch.rsqrt((rms ** 2).mean(axis, keepdim=True) + 1e-6) * tg.view(view)
+            check(r, f"gated rms norm {layout}", subq.gated_norm(x, z, "silu", "rms", g, layout=layout), ref, dtype)
+
+
+def depthwise(ctx, r):
+    for shape, kernel in (((2, 6, 101), (4,)), ((2, 6, 257), (31,)), ((1, 4, 9, 11), (3, 5)),
+                          ((1, 3, 5, 6, 7), (3, 3, 3))):
+        channels = shape[1]
+        conv = (F.conv1d, F.conv2d, F.conv3d)[len(kernel) - 1]
+        for dtype in DTYPES:
+            x, tx = device(ctx, random(*shape), dtype)
+            w, tw = device(ctx, random(channels, *kernel), dtype)
+            b, tb = device(ctx, random(channels), dtype)
+            pads = []
+            for k in reversed(kernel):
+                pads += [(k - 1) // 2, k - 1 - (k - 1) // 2]
+            ref = conv(F.pad(tx, pads), tw.unsqueeze(1), tb, groups=channels)
+            check(r, f"depthwise conv {shape} K{kernel}", subq.depthwise_conv(x, w, b, padding="same"), ref, dtype)
+
+
+def errors(ctx, r):
+    x = ctx.tensor(np.ones((2, 3), dtype=np.int32))
+    r.raises("gate of int32 names a and the dtypes it takes", lambda: subq.gate(x, x, "silu"), "a: expected dtype f32, f16 or bf16")
+    y = ctx.empty((2, 3), "float16")
+    r.raises("copy int32 -> f16 is refused", lambda: subq.copy(x, y), "destination")
+
+
+def main():
+    ctx = subq.Context()
+    r = Results()
+    conversions(ctx, r)
+    elementwise(ctx, r)
+    norms(ctx, r)
+    depthwise(ctx, r)
+    errors(ctx, r)
+    sys.exit(r.finish(ctx))
+
+
+if __name__ == "__main__":
+    main()
