@@ -292,7 +292,7 @@ def causal_conv1d(x, weight, bias=None, seq_idx=None, initial_states=None, activ
     Returns out, or (out, final_states) with return_final_states."""
     options = _lib.ActivationOptions(_ACTIVATIONS[activation])
     out = out if out is not None else x.context.empty(x.shape, x.dtype)
-    final = x.context.empty([x.shape[0], x.shape[1], weight.shape[1] - 1]) if return_final_states else None
+    final = x.context.empty([x.shape[0], x.shape[1], weight.shape[1] - 1], x.dtype) if return_final_states else None
     _run(x.context, lambda s: lib.subq_causal_conv1d(s, x._handle, weight._handle, _handle(bias), _handle(seq_idx),
                                                      _handle(initial_states), ctypes.byref(options), out._handle,
                                                      _handle(final)))

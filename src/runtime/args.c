@@ -122,9 +122,9 @@ subq_status subq_arg_activation(const char *name, subq_activation activation)
 subq_status subq_arg_channel_taps(const subq_stream *stream, const subq_tensor *weight, const subq_tensor *bias,
                                   int64_t channels)
 {
-    SUBQ_TRY(subq_arg_tensor("weight", weight, stream, SUBQ_F32, 2, 2));
+    SUBQ_TRY(subq_arg_float_tensor("weight", weight, stream, 2, 2));
     SUBQ_TRY(subq_arg_shape("weight", weight, 2, (int64_t[]){channels, weight->shape[1]}));
     if (!bias) return SUBQ_OK;
-    SUBQ_TRY(subq_arg_tensor("bias", bias, stream, SUBQ_F32, 1, 1));
+    SUBQ_TRY(subq_arg_float_tensor("bias", bias, stream, 1, 1));
     return subq_arg_shape("bias", bias, 1, &channels);
 }

@@ -87,6 +87,37 @@ def depthwise(ctx, r):
             check(r, f"depthwise conv {shape} K{kernel}", subq.depthwise_conv(x, w, b, padding="same"), ref, dtype)
 
 
+def causal(ctx, r):
+    batch, dim, length, width = 2, 5, 67, 4
+    for dtype in DTYPES:
+        x, tx = device(ctx, random(batch, dim, length), dtype)
+        w, tw = device(ctx, random(dim, width), dtype)
+        b, tb = device(ctx, random(dim), dtype)
+        init, tinit = device(ctx, random(batch, dim, width - 1), dtype)
+        full = torch.cat([tinit, tx], dim=-1)
+        ref = F.silu(F.conv1d(full, tw.unsqueeze(1), tb, groups=dim))
+        out, final = subq.causal_conv1d(x, w, b, initial_states=init, activation="silu", return_final_states=True)
+        check(r, "causal_conv1d silu, initial and final states", out, ref, dtype)
+        check(r, "causal_conv1d final states", final, full[..., -(width - 1):], dtype)
+        state, tstate = device(ctx, random(batch, dim, width - 1), dtype)
+        token, ttoken = device(ctx, random(batch, dim), dtype)
+        y = subq.causal_conv1d_update(token, state, w, b)
+        window = torch.cat([tstate, ttoken.unsqueeze(-1)], dim=-1)
+        check(r, "causal_conv1d_update", y, (window * tw).sum(-1) + tb, dtype)
+        check(r, "causal_conv1d_update state", state, window[..., 1:], dtype)
+
+    lengths, width = [5, 1, 40, 3], 4
+    cu = np.cumsum([0] + lengths).astype(np.int32)
+    for dtype in DTYPES:
+        x, tx = device(ctx, random(int(cu[-1]), 6), dtype)
+        w, tw = device(ctx, random(6, width), dtype)
+        b, tb = device(ctx, random(6), dtype)
+        pieces = [F.silu(F.conv1d(F.pad(tx[s:e].t().unsqueeze(0), (width - 1, 0)), tw.unsqueeze(1), tb, groups=6))[0].t()
+                  for s, e in zip(cu[:-1], cu[1:])]
+        y = subq.causal_conv1d_varlen(x, w, b, ctx.tensor(cu), host_cu_seqlens=cu)
+        check(r, "causal_conv1d_varlen", y, torch.cat(pieces), dtype)
+
+
 def errors(ctx, r):
     x = ctx.tensor(np.ones((2, 3), dtype=np.int32))
     r.raises("gate of int32 names a and the dtypes it takes", lambda: subq.gate(x, x, "silu"), "a: expected dtype f32, f16 or bf16")
@@ -101,6 +132,7 @@ def main():
     elementwise(ctx, r)
     norms(ctx, r)
     depthwise(ctx, r)
+    causal(ctx, r)
     errors(ctx, r)
     sys.exit(r.finish(ctx))
 
