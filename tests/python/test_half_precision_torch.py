@@ -118,6 +118,26 @@ def causal(ctx, r):
         check(r, "causal_conv1d_varlen", y, torch.cat(pieces), dtype)
 
 
+def fft(ctx, r):
+    """Causal gated (the fused single-dispatch path at 1000, the general VkFFT path at 9000) and a
+    2D zero-padded conv; x, pre, post, shortcut, kernel and y all in the dtype."""
+    from subq_torch import fft_conv_causal, fft_conv_nd
+    for size, causal in (((1000,), True), ((9000,), True), ((12, 10), False)):
+        shape = (2, 3, *size)
+        kshape = (1, 3, *size) if causal else (1, 3, *[2 * n - 1 for n in size])
+        for dtype in DTYPES:
+            x, tx = device(ctx, random(*shape), dtype)
+            pre, tpre = device(ctx, random(*shape), dtype)
+            post, tpost = device(ctx, random(*shape), dtype)
+            d, td = device(ctx, random(3), dtype)
+            k, tk = device(ctx, random(*kshape, scale=1 / np.sqrt(np.prod(size))), dtype)
+            u = tx * tpre
+            conv = fft_conv_causal(u, tk) if causal else fft_conv_nd(u, tk, ["zero"] * len(size))
+            ref = tpost * (conv + td.view(1, -1, *[1] * len(size)) * u)
+            y = subq.FFTKernel(k, list(size), causal=causal)(x, pre=pre, post=post, shortcut=d)
+            check(r, f"fft conv {'causal' if causal else 'zero-padded'} {size} gated", y, ref, dtype)
+
+
 def errors(ctx, r):
     x = ctx.tensor(np.ones((2, 3), dtype=np.int32))
     r.raises("gate of int32 names a and the dtypes it takes", lambda: subq.gate(x, x, "silu"), "a: expected dtype f32, f16 or bf16")
@@ -133,6 +153,7 @@ def main():
     norms(ctx, r)
     depthwise(ctx, r)
     causal(ctx, r)
+    fft(ctx, r)
     errors(ctx, r)
     sys.exit(r.finish(ctx))
 
