@@ -46,7 +46,7 @@ static subq_status check_config(const subq_hyena_config *c)
     if (c->global_conv.cp_size > 1)
         return subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "config.global_conv.cp_size: Hyena runs without context "
                                                       "parallelism; expected 0 or 1, got %d", (int)c->global_conv.cp_size);
-    return check_short_conv(&c->short_conv, c->global_conv.data_dim, c->global_conv.hidden_dim);
+    return SUBQ_OK;
 }
 
 static subq_status add_norm(subq_hyena *h, const char *prefix, subq_hyena_norm kind, hyena_norm *norm)
@@ -81,7 +81,8 @@ static subq_status add_short_conv(subq_hyena *h)
 
 static subq_status build(subq_hyena *h)
 {
-    SUBQ_TRY(subq_ckconv_create(h->ctx, &h->cfg.global_conv, &h->conv));
+    SUBQ_TRY(subq_ckconv_create(h->ctx, &h->cfg.global_conv, &h->conv)); /* checks the global conv first */
+    SUBQ_TRY(check_short_conv(&h->cfg.short_conv, h->cfg.global_conv.data_dim, h->channels));
     SUBQ_TRY(subq_scratch_init(&h->scratch, h->ctx, HYENA_SCRATCH_SLOTS));
     SUBQ_TRY(subq_parameters_create(h->ctx, &h->parameters));
     SUBQ_TRY(subq_parameters_attach(h->parameters, "global_conv", subq_ckconv_parameters(h->conv)));
