@@ -118,6 +118,15 @@ def causal(ctx, r):
         check(r, "causal_conv1d_varlen", y, torch.cat(pieces), dtype)
 
 
+def linear(ctx, r):
+    for m, k, n in ((37, 19, 23), (130, 64, 96)):
+        for dtype in DTYPES:
+            x, tx = device(ctx, random(m, k), dtype)
+            w, tw = device(ctx, random(n, k, scale=1 / np.sqrt(k)), dtype)
+            b, tb = device(ctx, random(n), dtype)
+            check(r, f"linear {m}x{k} -> {n}", subq.linear(x, w, b), F.linear(tx, tw, tb), dtype)
+
+
 def fft(ctx, r):
     """Causal gated (the fused single-dispatch path at 1000, the general VkFFT path at 9000) and a
     2D zero-padded conv; x, pre, post, shortcut, kernel and y all in the dtype."""
@@ -153,6 +162,7 @@ def main():
     norms(ctx, r)
     depthwise(ctx, r)
     causal(ctx, r)
+    linear(ctx, r)
     fft(ctx, r)
     errors(ctx, r)
     sys.exit(r.finish(ctx))
