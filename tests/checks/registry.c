@@ -12,6 +12,8 @@ void check_linear(checker *c);
 void check_fft_conv(checker *c);
 void check_fft_conv_fused(checker *c);
 void check_ckconv(checker *c);
+void check_lrnnx_conv(checker *c);
+void check_fftconv_s4(checker *c);
 
 const check_entry subq_checks[] = {
     {"depthwise_conv", check_depthwise_conv},
@@ -25,5 +27,7 @@ const check_entry subq_checks[] = {
     {"fft_conv", check_fft_conv},
     {"fft_conv_fused", check_fft_conv_fused},
     {"ckconv", check_ckconv},
+    {"lrnnx_conv", check_lrnnx_conv},
+    {"fftconv_s4", check_fftconv_s4},
     {NULL, NULL},
 };
