@@ -15,7 +15,8 @@ from ._lib import lib
 
 __all__ = ["SubqError", "Context", "Tensor", "devices", "depthwise_conv", "activation", "gate", "norm", "gated_norm",
            "causal_conv1d", "causal_conv1d_update", "causal_conv1d_varlen", "causal_conv1d_varlen_carry_states",
-           "linear", "FFTKernel", "fft_conv", "ckconv_grid", "ckconv_siren", "ckconv_mask"]
+           "linear", "FFTKernel", "fft_conv", "ckconv_grid", "ckconv_siren", "ckconv_mask", "lrnnx_fft_conv",
+           "opt_ssm_choose", "opt_ssm_forward", "FFTConvS4"]
 
 _DTYPES = {np.dtype(np.float32): 0, np.dtype(np.int32): 3}
 _PADDINGS = {"same": 0, "causal": 1, "explicit": 2}
@@ -354,3 +355,6 @@ def ckconv_mask(kernel, grid, params, kind="gaussian", min_std=0.0, max_std=0.0)
     _run(kernel.context, lambda s: lib.subq_ckconv_mask(s, grid._handle, params._handle, ctypes.byref(options),
                                                          kernel._handle))
     return kernel
+
+
+from .s4 import FFTConvS4, lrnnx_fft_conv, opt_ssm_choose, opt_ssm_forward  # noqa: E402
