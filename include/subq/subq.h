@@ -178,5 +178,6 @@ typedef enum subq_activation {
 #include "subq/fft_conv.h"
 #include "subq/parameters.h"
 #include "subq/hyena.h"
+#include "subq/s4.h"
 
 #endif

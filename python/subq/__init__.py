@@ -13,7 +13,8 @@ import numpy as np
 from . import _lib
 from ._lib import lib
 
-__all__ = ["SubqError", "Context", "Tensor", "devices", "copy", "to_bfloat16_bits", "from_bfloat16_bits", "depthwise_conv", "activation", "gate", "norm", "gated_norm",
+__all__ = ["SubqError", "Context", "Tensor", "devices", "copy", "to_bfloat16_bits", "from_bfloat16_bits",
+           "depthwise_conv", "activation", "gate", "norm", "gated_norm",
            "causal_conv1d", "causal_conv1d_update", "causal_conv1d_varlen", "causal_conv1d_varlen_carry_states",
            "linear", "FFTKernel", "fft_conv", "ckconv_grid", "ckconv_siren", "ckconv_mask"]
 
@@ -385,3 +386,7 @@ def ckconv_mask(kernel, grid, params, kind="gaussian", min_std=0.0, max_std=0.0)
 from .modules import CKConvND, Hyena, HyenaState, QKVConditionMixer, QKVSequenceMixer  # noqa: E402
 
 __all__ += ["CKConvND", "Hyena", "HyenaState", "QKVConditionMixer", "QKVSequenceMixer"]
+
+from .s4 import FFTConvS4, lrnnx_fft_conv, opt_ssm_choose, opt_ssm_forward  # noqa: E402
+
+__all__ += ["FFTConvS4", "lrnnx_fft_conv", "opt_ssm_choose", "opt_ssm_forward"]
