@@ -175,5 +175,6 @@ typedef enum subq_activation {
 #include "subq/nn.h"
 #include "subq/ckconv.h"
 #include "subq/fft_conv.h"
+#include "subq/cp.h"
 
 #endif
