@@ -184,6 +184,8 @@ static void grid_round_trips(checker *c, cp_world *w)
         run_case(c, w, p, (cp_case){.batch = 1, .channels = 2 * p, .length = 2 * p * 2, .extra = 1, .rest = {3}});
         run_case(c, w, p, (cp_case){.batch = 3, .channels = p, .length = 2 * p, .extra = 2, .rest = {2, 3}});
         run_case(c, w, p, (cp_case){.batch = 1, .channels = 7 * p, .length = 2 * p * 1031});
+        /* rows of a multiple of four elements: the copies move vec4s between strided rows */
+        run_case(c, w, p, (cp_case){.batch = 2, .channels = 3 * p, .length = 2 * p * 1032});
     }
 }
 
