@@ -397,16 +397,20 @@ static void refusals_nccl_missing(checker *c, subq_context *ctx)
     check_invalid(c, "nccl group NULL out", subq_cp_group_create_nccl(ctx, 0, 1, &id, NULL), "group");
 }
 
+static void check_same_id(checker *c, const char *label, const subq_nccl_id *want, const subq_nccl_id *got)
+{
+    if (memcmp(want, got, sizeof *want)) check_fail(c, label, "the ids differ");
+    else c->passed++;
+}
+
 static void nccl_ids(checker *c)
 {
     subq_nccl_id id, back = {{0}};
     for (int i = 0; i < SUBQ_NCCL_ID_BYTES; i++) id.bytes[i] = (uint8_t)check_random_int(c, 0, 255);
     char text[SUBQ_NCCL_ID_TEXT_BYTES];
     if (check_ok(c, "nccl id to text", subq_nccl_id_to_text(&id, text)) &&
-        check_ok(c, "nccl id from text", subq_nccl_id_from_text(text, &back))) {
-        if (memcmp(&id, &back, sizeof id)) check_fail(c, "nccl id text round trip", "bytes differ");
-        else c->passed++;
-    }
+        check_ok(c, "nccl id from text", subq_nccl_id_from_text(text, &back)))
+        check_same_id(c, "nccl id text round trip", &id, &back);
     check_invalid(c, "nccl id short text", subq_nccl_id_from_text("00ff", &back), "text: expected 256 hex digits");
     text[7] = 'g';
     check_invalid(c, "nccl id non-hex text", subq_nccl_id_from_text(text, &back), "text");
@@ -422,12 +426,11 @@ static void nccl_ids(checker *c)
     }
     memset(&back, 0, sizeof back);
     if (check_ok(c, "nccl rendezvous from a file", subq_nccl_id_rendezvous(path, 1, &back)))
-        memcmp(&id, &back, sizeof id) ? check_fail(c, "nccl rendezvous from a file", "ids differ") : (void)c->passed++;
+        check_same_id(c, "nccl rendezvous from a file", &id, &back);
     setenv("SUBQ_NCCL_ID", text, 1);
     memset(&back, 0, sizeof back);
     if (check_ok(c, "nccl rendezvous from SUBQ_NCCL_ID", subq_nccl_id_rendezvous(NULL, 3, &back)))
-        memcmp(&id, &back, sizeof id) ? check_fail(c, "nccl rendezvous from SUBQ_NCCL_ID", "ids differ")
-                                      : (void)c->passed++;
+        check_same_id(c, "nccl rendezvous from SUBQ_NCCL_ID", &id, &back);
     setenv("SUBQ_NCCL_ID", "xyz", 1);
     check_invalid(c, "nccl rendezvous bad SUBQ_NCCL_ID", subq_nccl_id_rendezvous(path, 1, &back), "SUBQ_NCCL_ID");
     unsetenv("SUBQ_NCCL_ID");
