@@ -1,8 +1,10 @@
 #version 450
 // y = x bit for bit (uint, so no float canonicalisation) between tensors of one shape and any
 // strides (rank <= 5, padded with leading size-1 axes). Dense copies move four elements per
-// invocation (VEC4 = 1). CONVERT = 1: between float dtypes (f32, f16, bf16; DTYPES as in
-// dtype.glsl), through fp32, rounding to nearest even on the way down.
+// invocation (VEC4 = 1); so do strided copies whose rows are contiguous, of a multiple of four
+// elements, 16-byte aligned (VEC4 = 2: sizes, strides and firsts are given in vec4 units).
+// CONVERT = 1: between float dtypes (f32, f16, bf16; DTYPES as in dtype.glsl), through fp32,
+// rounding to nearest even on the way down.
 #extension GL_GOOGLE_include_directive : require
 #include "dtype.glsl"
 
@@ -28,7 +30,7 @@ layout(push_constant) uniform Params {
 void main() {
     uint id = gl_GlobalInvocationID.x + gl_GlobalInvocationID.y * gl_NumWorkGroups.x * gl_WorkGroupSize.x;
     uint n = p.size[0] * p.size[1] * p.size[2] * p.size[3] * p.size[4];
-    if (VEC4 != 0u) {
+    if (VEC4 == 1u) {
         // Dense and 16-byte aligned (x_first, y_first, n multiples of 4): checked by the host.
         if (id * 4u < n) y4[p.y_first / 4u + id] = x4[p.x_first / 4u + id];
         return;
@@ -42,5 +44,6 @@ void main() {
         yi += i * p.y_stride[a];
     }
     if (CONVERT != 0u) SUBQ_STORE(yf, 1, yi, SUBQ_LOAD(xf, 0, xi));
+    else if (VEC4 == 2u) y4[yi] = x4[xi];
     else y[yi] = x[xi];
 }

@@ -179,5 +179,6 @@ typedef enum subq_activation {
 #include "subq/parameters.h"
 #include "subq/hyena.h"
 #include "subq/s4.h"
+#include "subq/cp.h"
 
 #endif

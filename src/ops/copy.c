@@ -1,5 +1,5 @@
-/* Tensor copy between any strides; dense, aligned copies move 16 bytes per invocation. Float
- * tensors of different dtypes (f32, f16, bf16) convert on the way.
+/* Tensor copy between any strides; dense or row-contiguous aligned copies move 16 bytes per
+ * invocation. Float tensors of different dtypes (f32, f16, bf16) convert on the way.
  * Shader: shaders/copy.comp. */
 #include "runtime/args.h"
 #include "subq_shaders.h"
@@ -29,6 +29,18 @@ static subq_status check_args(const subq_stream *s, const subq_tensor *x, const 
     return subq_arg_disjoint("destination", y, "source", x);
 }
 
+enum { SCALAR = 0, DENSE_VEC4 = 1, ROWS_VEC4 = 2 };
+
+/* Rows contiguous in both tensors, of a multiple of four elements, every row 16-byte aligned:
+ * whole vec4s per invocation (the unpack of context parallelism's zigzag chunks). */
+static uint32_t rows_vec4(const copy_push *p)
+{
+    bool ok = p->x_stride[4] == 1 && p->y_stride[4] == 1 && p->size[4] % 4 == 0 && p->x_first % 4 == 0 &&
+              p->y_first % 4 == 0;
+    for (int a = 0; a < 4; a++) ok = ok && (p->size[a] == 1 || (p->x_stride[a] % 4 == 0 && p->y_stride[a] % 4 == 0));
+    return ok ? ROWS_VEC4 : SCALAR;
+}
+
 subq_status subq_tensor_copy(subq_stream *stream, const subq_tensor *source, subq_tensor *destination)
 {
     SUBQ_TRY(check_args(stream, source, destination));
@@ -45,12 +57,21 @@ subq_status subq_tensor_copy(subq_stream *stream, const subq_tensor *source, sub
     const subq_tensor *tensors[2] = {source, destination};
     const subq_shader *shader = subq_shader_for_dtypes(&subq_shader_copy, &subq_shader_copy_16, 2, tensors);
     bool convert = shader != &subq_shader_copy; /* a 16-bit side: 32-bit words would move pairs */
-    bool vec4 = !convert && subq_tensor_is_dense(source) && subq_tensor_is_dense(destination) && n % 4 == 0 &&
-                p.x_first % 4 == 0 && p.y_first % 4 == 0;
+    uint32_t mode = convert ? SCALAR
+                    : subq_tensor_is_dense(source) && subq_tensor_is_dense(destination) && n % 4 == 0 &&
+                              p.x_first % 4 == 0 && p.y_first % 4 == 0
+                        ? DENSE_VEC4
+                        : rows_vec4(&p);
+    if (mode == ROWS_VEC4) {
+        for (int a = 0; a < 4; a++) p.x_stride[a] /= 4, p.y_stride[a] /= 4;
+        p.size[4] /= 4;
+        p.x_first /= 4;
+        p.y_first /= 4;
+    }
     subq_kernel kernel = {.shader = shader, .bindings = 2, .push_bytes = sizeof p, .spec_count = 4,
-                          .spec = {WORKGROUP, vec4, convert, subq_tensor_dtype_codes(2, tensors)}};
+                          .spec = {WORKGROUP, mode, convert, subq_tensor_dtype_codes(2, tensors)}};
     subq_arg args[2] = {{source, false}, {destination, true}};
     uint32_t groups[3];
-    SUBQ_TRY(subq_groups_1d(subq_stream_context(stream), vec4 ? n / 4 : n, WORKGROUP, groups));
+    SUBQ_TRY(subq_groups_1d(subq_stream_context(stream), mode ? n / 4 : n, WORKGROUP, groups));
     return subq_stream_dispatch(stream, &kernel, args, &p, groups);
 }

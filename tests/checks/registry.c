@@ -15,6 +15,7 @@ void check_ckconv(checker *c);
 void check_hyena(checker *c);
 void check_lrnnx_conv(checker *c);
 void check_fftconv_s4(checker *c);
+void check_cp(checker *c);
 
 const check_entry subq_checks[] = {
     {"depthwise_conv", check_depthwise_conv},
@@ -31,5 +32,6 @@ const check_entry subq_checks[] = {
     {"hyena", check_hyena},
     {"lrnnx_conv", check_lrnnx_conv},
     {"fftconv_s4", check_fftconv_s4},
+    {"cp", check_cp},
     {NULL, NULL},
 };

@@ -61,6 +61,20 @@ int64_t ref_dwconv_out_size(const ref_dwconv_shape *shape, int axis);
 void ref_depthwise_conv(const ref_dwconv_shape *shape, const double *x, const double *weight,
                         const double *bias, double *y);
 
+/* ---- SPEC 6: context-parallel zigzag layout ------------------------------------------------- */
+
+/* A global tensor [batch, channels, length, *rest] (rest: the trailing axes' product) over ranks. */
+typedef struct ref_cp_shape {
+    int64_t batch, channels, length, rest, ranks;
+} ref_cp_shape;
+
+/* The global position of a rank's local position: chunks rank and 2P-1-rank of length L/(2P). */
+int64_t ref_cp_position(int64_t length, int64_t ranks, int64_t rank, int64_t local);
+/* The rank's split tensor [batch, channels, length/ranks, rest]. */
+void ref_cp_split(const ref_cp_shape *shape, int64_t rank, const double *global, double *local);
+/* The rank's full tensor [batch, channels/ranks, length, rest]: its channel block, every position. */
+void ref_cp_full(const ref_cp_shape *shape, int64_t rank, const double *global, double *full);
+
 /* ---- SPEC 2.1: causal_conv1d_varlen_fn (Megatron) -------------------------------------------- */
 
 /* x (T, D) packed channels-last, weight (D, W), bias (D) or NULL, cu_seqlens (R+1),
