@@ -238,8 +238,29 @@ def s4(copy_gbps):
                median_ms(lambda: opt_ssm(x, K, B_, C)), 8 * b * L * h, copy_gbps)
 
 
+def half(copy_gbps):
+    """fp16 at rest: the gated causal FFT conv at FlashFFTConv's shapes with torch.fft on half
+    tensors (cuFFT computes them in fp16; the spectrum of k cached), and cuBLAS fp16 F.linear."""
+    B, C = 64, 768
+    for L in (1024, 4096, 8192):
+        x, pre, post = (torch.rand(B, C, L, device="cuda", dtype=torch.half) for _ in range(3))
+        d = torch.rand(C, 1, device="cuda", dtype=torch.half)
+        k_f = torch.fft.rfft(torch.rand(C, L, device="cuda", dtype=torch.half), n=2 * L)
+
+        def gated():
+            u = x * pre
+            y = torch.fft.irfft(torch.fft.rfft(u, n=2 * L) * k_f, n=2 * L)[..., :L]
+            return post * (y + d * u)
+        report("fft_conv", f"B={B} C={C} L={L} causal gated f16", median_ms(gated), 8 * B * C * L, copy_gbps)
+        del x, pre, post, k_f
+    M, K, N = 65536, 768, 2304
+    x, w, b = (torch.rand(*s, device="cuda", dtype=torch.half) for s in ((M, K), (N, K), (N,)))
+    report("linear", f"M={M} K={K} N={N} bias f16", median_ms(lambda: F.linear(x, w, b)),
+           2 * (M * K + N * K + M * N + N), copy_gbps, 2 * M * N * K)
+
+
 ANCHORS = {"depthwise_conv": depthwise_conv, "causal_conv1d": causal_conv1d, "linear": linear, "norm": norm,
-           "gate": gate, "fft_conv": fft_conv, "hyena": hyena, "s4": s4}
+           "gate": gate, "fft_conv": fft_conv, "hyena": hyena, "s4": s4, "half": half}
 
 if __name__ == "__main__":
     torch.backends.cudnn.benchmark = True
