@@ -161,9 +161,8 @@ subq_status subq_linear(subq_stream *stream, const subq_tensor *x, const subq_te
     uint32_t workgroup = (t.bm / t.tm) * (t.bn / t.tn);
     const subq_tensor *tensors[4] = {x, weight, bias, y};
     const subq_shader *shader = subq_shader_for_dtypes(&subq_shader_linear, &subq_shader_linear_16, 4, tensors);
-    bool f32 = shader == &subq_shader_linear; /* 16-byte vectors are four f32 */
     subq_kernel kernel = {.shader = shader, .bindings = 4, .push_bytes = sizeof p, .spec_count = 9,
-                          .spec = {workgroup, t.bm, t.bn, t.bk, t.tm, t.tn, f32 && vec_loads(&p), f32 && vec_stores(&p),
+                          .spec = {workgroup, t.bm, t.bn, t.bk, t.tm, t.tn, vec_loads(&p), vec_stores(&p),
                                    subq_tensor_dtype_codes(4, tensors)}};
     subq_arg args[4] = {{x, false}, {weight, false}, {bias ? bias : weight, false}, {y, true}};
     uint64_t tiles = (uint64_t)((p.m + t.bm - 1) / t.bm) * ((p.n + t.bn - 1) / t.bn);
