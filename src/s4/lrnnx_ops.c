@@ -1,6 +1,7 @@
 /* subq_lrnnx_fft_conv and subq_opt_ssm_forward (include/subq/s4.h): argument checks, then the
- * patterns of lrnnx_conv.c; opt_ssm_forward's strategies 1 and 2 add s4_mimo_kernel.comp and
- * s4_project.comp in the time domain, as the original computes them. */
+ * patterns of lrnnx_conv.c; opt_ssm_forward's strategies 1 and 2 add s4_mimo_kernel.comp and, for
+ * strategy 2's projections, real GEMMs (subq_linear on a weight from s4_project.comp) in the time
+ * domain, as the original computes them. */
 #include "ops/push.h"
 #include "runtime/args.h"
 #include "s4/lrnnx_conv.h"
@@ -139,8 +140,8 @@ typedef struct mimo_push {
 } mimo_push;
 
 typedef struct project_push {
-    uint32_t rows, out_dim, in_dim, x_parts, w_parts, complex_out;
-    uint32_t x_first, w_first, y_first;
+    uint32_t out_dim, in_dim, x_parts, w_parts, y_parts;
+    uint32_t w_first, weight_first;
 } project_push;
 
 /* Strategy 1: the real MIMO kernel [Lk, O, I], then "bli,loi->blo". */
@@ -164,14 +165,27 @@ static subq_status full_kernel(s4_conv_call *c)
     return s4_conv_run(c);
 }
 
-static subq_status project(subq_stream *s, const subq_tensor *x, int64_t rows, int64_t in_dim, int64_t x_parts,
-                           const subq_tensor *w, int64_t out_dim, int64_t w_parts, bool complex_out, const subq_tensor *y)
+/* y [rows, out_dim(, 2 if y_parts == 2)] = x [rows, in_dim(, x_parts)] w^T in complex arithmetic, as
+ * one real GEMM: x and y seen as [rows, dim * parts], the weight expanded into the slot. */
+static subq_status project(s4_conv_call *c, int slot, const subq_tensor *x, int64_t rows, int64_t in_dim,
+                           int64_t x_parts, const subq_tensor *w, int64_t out_dim, int64_t w_parts, int64_t y_parts,
+                           const subq_tensor *y)
 {
-    project_push p = {.rows = (uint32_t)rows, .out_dim = (uint32_t)out_dim, .in_dim = (uint32_t)in_dim,
-                      .x_parts = (uint32_t)x_parts, .w_parts = (uint32_t)w_parts, .complex_out = complex_out,
-                      .x_first = subq_push_first(x), .w_first = subq_push_first(w), .y_first = subq_push_first(y)};
-    subq_arg args[3] = {{x, false}, {w, false}, {y, true}};
-    return s4_dispatch(s, &subq_shader_s4_project, 0, 3, args, &p, sizeof p, (uint64_t)rows * out_dim);
+    int64_t weight_shape[2] = {out_dim * y_parts, in_dim * x_parts};
+    subq_tensor *weight, *x_rows = NULL, *y_rows = NULL;
+    SUBQ_TRY(s4_workspace_tensor(c->ws, slot, 2, weight_shape, &weight));
+    project_push p = {.out_dim = (uint32_t)out_dim, .in_dim = (uint32_t)in_dim, .x_parts = (uint32_t)x_parts,
+                      .w_parts = (uint32_t)w_parts, .y_parts = (uint32_t)y_parts, .w_first = subq_push_first(w),
+                      .weight_first = subq_push_first(weight)};
+    subq_arg args[2] = {{w, false}, {weight, true}};
+    SUBQ_TRY(s4_dispatch(c->stream, &subq_shader_s4_project, 0, 2, args, &p, sizeof p,
+                         (uint64_t)weight_shape[0] * weight_shape[1]));
+    subq_status status = subq_tensor_view(x, 0, 2, (int64_t[]){rows, weight_shape[1]}, NULL, &x_rows);
+    if (status == SUBQ_OK) status = subq_tensor_view(y, 0, 2, (int64_t[]){rows, weight_shape[0]}, NULL, &y_rows);
+    if (status == SUBQ_OK) status = subq_linear(c->stream, x_rows, weight, NULL, y_rows);
+    subq_tensor_destroy(x_rows);
+    subq_tensor_destroy(y_rows);
+    return status;
 }
 
 /* Strategy 2: x_proj = x B_^T (complex if B_ is), "bln,ln->bln" with K^T, y = Re x_conv C^T. */
@@ -183,13 +197,14 @@ static subq_status project_route(s4_conv_call *c, const s4_signals *y)
     subq_tensor *proj, *conv;
     SUBQ_TRY(s4_workspace_tensor(c->ws, S4_SLOT_TIME_A, proj_parts == 2 ? 4 : 3, proj_shape, &proj));
     SUBQ_TRY(s4_workspace_tensor(c->ws, S4_SLOT_TIME_B, conv_parts == 2 ? 4 : 3, conv_shape, &conv));
-    SUBQ_TRY(project(c->stream, c->x.tensor, rows, c->x.inner, 1, c->b_proj, n, c->b_parts, proj_parts == 2, proj));
+    SUBQ_TRY(project(c, S4_SLOT_WEIGHT_IN, c->x.tensor, rows, c->x.inner, 1, c->b_proj, n, c->b_parts, proj_parts,
+                     proj));
     c->pattern = SUBQ_LRNNX_DIAGONAL;
     c->x = s4_signals_channels_last(proj, batch, length, n, proj_parts);
     c->y = s4_signals_channels_last(conv, batch, length, n, conv_parts);
     c->complex_out = conv_parts == 2;
     SUBQ_TRY(s4_conv_run(c));
-    return project(c->stream, conv, rows, n, conv_parts, c->c_proj, c->out_dim, c->c_parts, false, y->tensor);
+    return project(c, S4_SLOT_WEIGHT_OUT, conv, rows, n, conv_parts, c->c_proj, c->out_dim, c->c_parts, 1, y->tensor);
 }
 
 static subq_status check_opt_ssm(s4_conv_call *call, const subq_tensor *x, const subq_tensor *k,

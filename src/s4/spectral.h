@@ -8,7 +8,8 @@
 #include "runtime/runtime.h"
 
 /* Numbered buffers of a workspace: one per role in a call. */
-enum { S4_SLOT_X, S4_SLOT_W, S4_SLOT_U, S4_SLOT_V, S4_SLOT_Y, S4_SLOT_TIME_A, S4_SLOT_TIME_B, S4_SLOTS };
+enum { S4_SLOT_X, S4_SLOT_W, S4_SLOT_U, S4_SLOT_V, S4_SLOT_Y, S4_SLOT_TIME_A, S4_SLOT_TIME_B, S4_SLOT_WEIGHT_IN,
+       S4_SLOT_WEIGHT_OUT, S4_SLOTS };
 
 /* A dense f32 tensor of this shape backed by the slot's buffer (grown when too small); the view
  * is the workspace's to release. */
