@@ -149,6 +149,7 @@ static subq_status check_spectrum(const subq_tensor *spectrum, const subq_stream
 static subq_status check_args(const subq_stream *s, const fused_args *a)
 {
     SUBQ_TRY(subq_arg_stream(s));
+    SUBQ_TRY(subq_arg_float_tensor("x", a->x, s, 3, 3));
     const int64_t *shape = a->x->shape;
     SUBQ_TRY(check_rows("x", a->x, s, shape));
     SUBQ_TRY(check_spectrum(a->spectrum, s, shape));
