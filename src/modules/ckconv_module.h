@@ -6,13 +6,15 @@
 #include "modules/parameters.h"
 #include "modules/scratch.h"
 
-/* A kernel and its spectrum for one spatial size (and kernel batch: B with FiLM, else 1). */
+/* A kernel and its spectrum for one spatial size, kernel batch (B with FiLM, else 1) and channel
+ * slice (the module's own, or a context-parallel rank's inside Hyena). */
 typedef struct subq_ckconv_entry {
     int64_t size[SUBQ_CKCONV_MAX_AXES];
     int64_t batch;
+    int64_t channel_offset, channels; /* the slice the spectrum holds */
     uint64_t version;          /* of the parameters the spectrum was computed from */
     subq_tensor *kernel;       /* [Bk, P, C] channels-last, the generator's output times the mask */
-    subq_fft_kernel *spectrum; /* of the rank's channels of kernel, seen [Bk, C_local, *K] */
+    subq_fft_kernel *spectrum; /* of the slice's channels of kernel, seen [Bk, channels, *K] */
 } subq_ckconv_entry;
 
 enum { CKCONV_SCRATCH_GRID, CKCONV_SCRATCH_A, CKCONV_SCRATCH_H, CKCONV_SCRATCH_FILM_HIDDEN, CKCONV_SCRATCH_FILM,
@@ -41,10 +43,16 @@ subq_status subq_ckconv_extent(const subq_ckconv *m, const int64_t *size, int64_
 /* kernel [Bk, P, C] = mask * generator(grid(size)), FiLM-conditioned when the module is. */
 subq_status subq_ckconv_generate(subq_stream *stream, subq_ckconv *m, const int64_t *size,
                                  const subq_tensor *conditioning, subq_tensor *kernel);
-/* The spectrum for x's spatial size (and batch, with FiLM), recomputed when the weights changed
- * (with FiLM: every call, from this conditioning). */
-subq_status subq_ckconv_spectrum(subq_stream *stream, subq_ckconv *m, const int64_t *size, int64_t batch,
-                                 const subq_tensor *conditioning, const subq_fft_kernel **spectrum);
+/* A channel slice [offset, offset + channels) of the C channels. */
+typedef struct subq_ckconv_slice {
+    int64_t offset, channels;
+} subq_ckconv_slice;
+
+/* The forward on the slice's channels: x, pre, post, y [B, slice.channels, *S] (the module's own
+ * slice: subq_ckconv_forward; a Hyena rank's: the context-parallel forward). Checks its arguments. */
+subq_status subq_ckconv_forward_slice(subq_stream *stream, subq_ckconv *m, subq_ckconv_slice slice,
+                                      const subq_tensor *x, const subq_tensor *pre, const subq_tensor *post,
+                                      const subq_tensor *conditioning, subq_tensor *y);
 /* Conditioning: NULL without FiLM, [batch, film_cond_dim] dense with it. */
 subq_status subq_ckconv_check_conditioning(const subq_stream *stream, const subq_ckconv *m,
                                            const subq_tensor *conditioning, int64_t batch);
