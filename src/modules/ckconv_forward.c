@@ -5,23 +5,23 @@
 #include "modules/ckconv_module.h"
 #include "runtime/args.h"
 
-/* kernel [Bk, P, C] seen as the convolution's [Bk, C_local, *K] (causal: the lags 0 .. N-1). */
+/* kernel [Bk, P, c] seen as the convolution's [Bk, c, *K] (causal: the lags 0 .. N-1). */
 static subq_tensor convolution_view(const subq_ckconv *m, const subq_tensor *kernel, const int64_t *size,
-                                    const int64_t *extent, int64_t channels, int64_t channel_offset)
+                                    const int64_t *extent)
 {
     int d = m->cfg.data_dim;
-    int64_t c = m->cfg.hidden_dim, p = kernel->shape[1];
+    int64_t c = kernel->shape[2], p = kernel->shape[1];
     if (m->cfg.causal)
-        return subq_view_of(kernel, (size[0] - 1) * c + channel_offset, 3, (int64_t[]){kernel->shape[0], channels, size[0]},
+        return subq_view_of(kernel, (size[0] - 1) * c, 3, (int64_t[]){kernel->shape[0], c, size[0]},
                             (int64_t[]){p * c, 1, c});
-    int64_t shape[SUBQ_MAX_RANK] = {kernel->shape[0], channels}, strides[SUBQ_MAX_RANK] = {p * c, 1};
+    int64_t shape[SUBQ_MAX_RANK] = {kernel->shape[0], c}, strides[SUBQ_MAX_RANK] = {p * c, 1};
     int64_t stride = c;
     for (int a = d - 1; a >= 0; a--) {
         shape[2 + a] = extent[a];
         strides[2 + a] = stride;
         stride *= extent[a];
     }
-    return subq_view_of(kernel, channel_offset, d + 2, shape, strides);
+    return subq_view_of(kernel, 0, d + 2, shape, strides);
 }
 
 static subq_status new_entry(subq_ckconv *m, const int64_t *size, int64_t batch, subq_ckconv_slice slice,
@@ -34,7 +34,7 @@ static subq_status new_entry(subq_ckconv *m, const int64_t *size, int64_t batch,
     SUBQ_TRY(subq_ckconv_extent(m, size, &points, extent));
     subq_ckconv_entry e = {.batch = batch, .channel_offset = slice.offset, .channels = slice.channels};
     for (int a = 0; a < m->cfg.data_dim; a++) e.size[a] = size[a];
-    SUBQ_TRY(subq_tensor_create(m->ctx, SUBQ_F32, 3, (int64_t[]){batch, points, m->cfg.hidden_dim}, &e.kernel));
+    SUBQ_TRY(subq_tensor_create(m->ctx, SUBQ_F32, 3, (int64_t[]){batch, points, slice.channels}, &e.kernel));
     m->entries[m->entry_count] = e;
     *entry = &m->entries[m->entry_count++];
     return SUBQ_OK;
@@ -65,10 +65,10 @@ static subq_status spectrum_of(subq_stream *stream, subq_ckconv *m, const int64_
         return SUBQ_OK;
     }
     if (!e) SUBQ_TRY(new_entry(m, size, kernel_batch, slice, &e));
-    SUBQ_TRY(subq_ckconv_generate(stream, m, size, conditioning, e->kernel));
+    SUBQ_TRY(subq_ckconv_generate(stream, m, size, conditioning, slice, e->kernel));
     int64_t points, extent[SUBQ_CKCONV_MAX_AXES];
     SUBQ_TRY(subq_ckconv_extent(m, size, &points, extent));
-    subq_tensor view = convolution_view(m, e->kernel, size, extent, slice.channels, slice.offset);
+    subq_tensor view = convolution_view(m, e->kernel, size, extent);
     if (e->spectrum) {
         SUBQ_TRY(subq_fft_kernel_update(stream, e->spectrum, &view));
     } else {
@@ -129,10 +129,10 @@ subq_status subq_ckconv_kernel(subq_stream *stream, subq_ckconv *m, const int64_
     subq_tensor *full;
     SUBQ_TRY(subq_scratch_get(&m->scratch, CKCONV_SCRATCH_KERNEL, 3, (int64_t[]){batch, points, m->cfg.hidden_dim},
                               &full));
-    subq_tensor view = convolution_view(m, full, size, extent, m->cfg.hidden_dim, 0);
+    subq_tensor view = convolution_view(m, full, size, extent);
     SUBQ_TRY(subq_arg_tensor("kernel", kernel, stream, SUBQ_F32, view.rank, view.rank));
     SUBQ_TRY(subq_arg_shape("kernel", kernel, view.rank, view.shape));
     SUBQ_TRY(subq_arg_output("kernel", kernel));
-    SUBQ_TRY(subq_ckconv_generate(stream, m, size, conditioning, full));
+    SUBQ_TRY(subq_ckconv_generate(stream, m, size, conditioning, (subq_ckconv_slice){0, m->cfg.hidden_dim}, full));
     return subq_tensor_copy(stream, &view, kernel);
 }

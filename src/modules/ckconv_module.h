@@ -13,13 +13,13 @@ typedef struct subq_ckconv_entry {
     int64_t batch;
     int64_t channel_offset, channels; /* the slice the spectrum holds */
     uint64_t version;          /* of the parameters the spectrum was computed from */
-    subq_tensor *kernel;       /* [Bk, P, C] channels-last, the generator's output times the mask */
+    subq_tensor *kernel;       /* [Bk, P, channels] channels-last: the generator's output times the mask */
     subq_fft_kernel *spectrum; /* of the slice's channels of kernel, seen [Bk, channels, *K] */
 } subq_ckconv_entry;
 
 enum { CKCONV_SCRATCH_GRID, CKCONV_SCRATCH_A, CKCONV_SCRATCH_H, CKCONV_SCRATCH_FILM_HIDDEN, CKCONV_SCRATCH_FILM,
        CKCONV_SCRATCH_STACKED_W, CKCONV_SCRATCH_STACKED_B, CKCONV_SCRATCH_GAMMA, CKCONV_SCRATCH_BETA,
-       CKCONV_SCRATCH_KERNEL, CKCONV_SCRATCH_SLOTS };
+       CKCONV_SCRATCH_KERNEL, CKCONV_SCRATCH_MASK, CKCONV_SCRATCH_SLOTS };
 
 struct subq_ckconv {
     subq_context *ctx;
@@ -38,16 +38,18 @@ struct subq_ckconv {
     subq_scratch scratch;
 };
 
-/* P and the kernel's extent per axis (2g - 1) for inputs of spatial size `size`. */
-subq_status subq_ckconv_extent(const subq_ckconv *m, const int64_t *size, int64_t *points, int64_t *extent);
-/* kernel [Bk, P, C] = mask * generator(grid(size)), FiLM-conditioned when the module is. */
-subq_status subq_ckconv_generate(subq_stream *stream, subq_ckconv *m, const int64_t *size,
-                                 const subq_tensor *conditioning, subq_tensor *kernel);
 /* A channel slice [offset, offset + channels) of the C channels. */
 typedef struct subq_ckconv_slice {
     int64_t offset, channels;
 } subq_ckconv_slice;
 
+/* P and the kernel's extent per axis (2g - 1) for inputs of spatial size `size`. */
+subq_status subq_ckconv_extent(const subq_ckconv *m, const int64_t *size, int64_t *points, int64_t *extent);
+/* kernel [Bk, P, slice.channels] = mask * generator(grid(size)) on the slice's channels (only
+ * those are computed: a context-parallel rank's kernel is 1/P of the whole), FiLM-conditioned
+ * when the module is. */
+subq_status subq_ckconv_generate(subq_stream *stream, subq_ckconv *m, const int64_t *size,
+                                 const subq_tensor *conditioning, subq_ckconv_slice slice, subq_tensor *kernel);
 /* The forward on the slice's channels: x, pre, post, y [B, slice.channels, *S] (the module's own
  * slice: subq_ckconv_forward; a Hyena rank's: the context-parallel forward). Checks its arguments. */
 subq_status subq_ckconv_forward_slice(subq_stream *stream, subq_ckconv *m, subq_ckconv_slice slice,

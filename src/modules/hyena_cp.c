@@ -1,7 +1,7 @@
 /* Hyena's forward across a context-parallel group (SPEC.md sections 3 and 6), the original's
  * communication pattern on rank r of P, every tensor [B, C, S0/P, *R] channels-first unless noted:
  *   cat(q, k, v) [B, 3C, S0/P, *R] --split_to_full--> [B, 3C/P, S0, *R]: channel block r of the 3C
- *   short conv of that block with its filters, over the whole sequence
+ *   short conv of that block with its filters, over the whole sequence (in three thirds)
  *   --full_to_split--> [B, 3C, S0/P, *R], then q, k, v = its three blocks of C
  *   QK norm, z = pixelhyena_norm(q * gate(k)) on the local positions
  *   z --split_to_full--> [B, C/P, S0, *R]; CKConvND on channels [r C/P, (r+1) C/P)
@@ -94,7 +94,14 @@ static subq_status short_conv(subq_stream *stream, subq_hyena *h, subq_cp_group 
     if (status == SUBQ_OK) status = scratch_like(h, HYENA_SCRATCH_FULL_A, in[0], 3 * c / p, local * p, &full);
     SUBQ_TRY(exchange(stream, g, status, CP_SPLIT_TO_FULL, cat, full));
     status = scratch_like(h, HYENA_SCRATCH_FULL_B, in[0], 3 * c / p, local * p, &convolved);
-    if (status == SUBQ_OK) status = subq_hyena_short_conv_block(stream, h, full, subq_cp_group_rank(g), p, convolved);
+    /* block r of the 3C as three thirds (sub-blocks 3r .. 3r+2 of 3P): each binding stays [B, C/P, S0, *R] */
+    subq_tensor from[3], to[3];
+    if (status == SUBQ_OK) {
+        subq_hyena_split_qkv(full, c / p, from);
+        subq_hyena_split_qkv(convolved, c / p, to);
+    }
+    for (int i = 0; i < 3 && status == SUBQ_OK; i++)
+        status = subq_hyena_short_conv_block(stream, h, &from[i], 3 * subq_cp_group_rank(g) + i, 3 * p, &to[i]);
     if (status == SUBQ_OK) status = scratch_like(h, HYENA_SCRATCH_X, in[0], 3 * c, local, &back);
     SUBQ_TRY(exchange(stream, g, status, CP_FULL_TO_SPLIT, convolved, back));
     subq_hyena_split_qkv(back, c, blocks);

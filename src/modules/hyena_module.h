@@ -39,7 +39,7 @@ subq_status subq_hyena_check_io(const subq_stream *stream, const subq_hyena *h, 
  * (x holds those channels), with that block's filters. */
 subq_status subq_hyena_short_conv_block(subq_stream *stream, const subq_hyena *h, const subq_tensor *x, int block,
                                         int blocks, subq_tensor *y);
-/* x [B, 3C, *S] seen as its q, k and v blocks [B, C, *S]. */
+/* x [B, 3 channels, *S] dense seen as its three channel blocks (q, k and v when channels is C). */
 void subq_hyena_split_qkv(const subq_tensor *x, int64_t channels, subq_tensor blocks[3]);
 /* QK norm of *qc and *kc ([B, C, *S]): in place in blocks[0], blocks[1] when blocks (the module's
  * scratch after the short conv) is given, else into scratch; *qc, *kc then point at the result. */

@@ -191,10 +191,12 @@ static void grid(checker *c, cp_world *w)
     job.cfg.pixelhyena_norm = SUBQ_HYENA_NORM_NONE;
     job.shape = (seq_shape){3, {1, 56, ch}};
     run_job(c, w, job, both, 2);
-    /* 2D, 3x3 'same' short conv, L2 QK norm, LayerNorms, circular second axis, FiLM on */
+    /* 2D, 3x3 'same' short conv, L2 QK norm, LayerNorms, circular second axis, FiLM on, a mask of
+     * [2, C] (the rank's columns) */
     job = (hyena_job){.name = "hyena 2D FiLM", .shape = {4, {2, 8, 5, ch}}};
     job.cfg = (subq_hyena_config){.global_conv = {.data_dim = 2, .hidden_dim = ch, .cache_size = {8, 5},
                                                   .film_cond_dim = 2, .padding = {0, SUBQ_FFT_PADDING_CIRCULAR},
+                                                  .mask = SUBQ_KERNEL_MASK_EXPONENTIAL,
                                                   .grid_type = {0, SUBQ_CKCONV_GRID_SINGLE}},
                                   .short_conv = {.kind = SUBQ_SHORT_CONV_CONV, .kernel_size = {3, 3}},
                                   .qk_norm = SUBQ_HYENA_NORM_L2, .pixelhyena_norm = SUBQ_HYENA_NORM_LAYER,
