@@ -4,7 +4,12 @@ mean of back-to-back calls after warm-up (as cp-bench does):
   - all_to_all_single on the rank's C * L / P elements (P equal contiguous blocks), and
   - split_to_full in PyTorch: the same zigzag reordering subq does (pack the channel blocks,
     all_to_all_single, put the received chunks in natural order).
-Keep NCCL_NVLS_ENABLE=0 set. Usage: python3 bench/cp_torch_alltoall.py [P] [C] [L] [reps]"""
+Keep NCCL_NVLS_ENABLE=0 set. Usage: python3 bench/cp_torch_alltoall.py [P] [C] [L] [reps]
+
+Hyena mode, the anchor of `cp_hyena --reps` (samples/cp_hyena.c): the four all-to-alls of one
+context-parallel Hyena forward on the same tensors, per L: all_to_all_single of the rank's
+[1, 3C, L/P] (around the short conv, there and back) and of its [1, C, L/P] (around the global
+conv), summed as 2 * (t_3C + t_C). Usage: python3 bench/cp_torch_alltoall.py --hyena P C reps L..."""
 import os
 import sys
 import tempfile
@@ -59,7 +64,31 @@ def rank_main(rank, ranks, channels, length, reps, init):
     dist.destroy_process_group()
 
 
+def hyena_main(rank, ranks, channels, reps, lengths, init):
+    torch.cuda.set_device(rank)
+    dist.init_process_group("nccl", init_method=init, rank=rank, world_size=ranks)
+    for length in lengths:
+        times = []
+        for width in (3 * channels, channels):
+            x = torch.rand(width * (length // ranks), device="cuda") + 0.05
+            out = torch.empty_like(x)
+            times.append(timed(lambda: dist.all_to_all_single(out, x), reps))
+            del x, out
+        if rank == 0:
+            total = 2 * sum(times)
+            print(f"torch hyena a2a: P={ranks} C={channels} L={length}: all_to_all_single [1, 3C, L/P] "
+                  f"{times[0]:.3f} ms, [1, C, L/P] {times[1]:.3f} ms; per forward (2 of each) {total:.3f} ms "
+                  f"(torch {torch.__version__}, mean of {reps})", flush=True)
+    dist.destroy_process_group()
+
+
 def main():
+    if sys.argv[1:2] == ["--hyena"]:
+        ranks, channels, reps, *lengths = [int(a) for a in sys.argv[2:]]
+        os.environ.setdefault("NCCL_NVLS_ENABLE", "0")
+        with tempfile.TemporaryDirectory() as tmp:
+            mp.spawn(hyena_main, args=(ranks, channels, reps, lengths, f"file://{tmp}/rendezvous"), nprocs=ranks)
+        return
     args = [int(a) for a in sys.argv[1:]]
     ranks, channels, length, reps = (args + [2, 4096, 1 << 20, 10][len(args):])[:4]
     os.environ.setdefault("NCCL_NVLS_ENABLE", "0")

@@ -126,6 +126,23 @@ subq_status subq_hyena_flop_count(const subq_hyena *module, int rank, const int6
                                   int inference, int64_t *count);
 subq_status subq_hyena_describe(const subq_hyena *module, char *text, size_t size);
 
+/* Across a context-parallel group (subq/cp.h): every rank holds the whole module with the same
+ * weights and its zigzag part of the sequence: q, k, v, out [B, S0/P, *R, C] channels-last hold
+ * chunks r and 2P-1-r (of 2P) of the first spatial axis, in that order (SPEC.md section 6). The
+ * forward moves data as the original does: split_to_full of cat(q, k, v) [B, 3C, S0/P, *R] before
+ * the short conv (rank r convolves channel block r of the 3C with those channels' filters over the
+ * whole sequence) and full_to_split after; QK norm, the first gate and the PixelHyena norm on the
+ * rank's positions; split_to_full of z before the global conv (CKConvND on channels
+ * [r C/P, (r+1) C/P): kernel and shortcut sliced, the spectrum cached per slice) and full_to_split
+ * after; the second gate and the output norm on the rank's positions. Four all-to-alls (two
+ * without a short conv). A collective: every rank calls it; a bad argument on one rank (a causal
+ * module, C % P, S0 % 2P, shapes that differ between ranks) fails the call on every rank. group
+ * NULL or of one rank: subq_hyena_forward. */
+typedef struct subq_cp_group subq_cp_group;
+subq_status subq_hyena_forward_cp(subq_stream *stream, subq_hyena *module, subq_cp_group *group, const subq_tensor *q,
+                                  const subq_tensor *k, const subq_tensor *v, const subq_tensor *conditioning,
+                                  subq_tensor *out);
+
 /* Incremental inference of a 1D causal Hyena (causal global conv, causal or absent short conv).
  * The state holds, per batch row, the last K-1 inputs of the short conv over cat(q, k, v), the
  * long convolution's input z so far (up to max_length tokens), and the causal kernel of length
@@ -170,6 +187,11 @@ typedef struct subq_sequence_mixer {
     subq_status (*step)(subq_stream *stream, void *self, void *state, const subq_tensor *q, const subq_tensor *k,
                         const subq_tensor *v, subq_tensor *out);
     void (*destroy)(void *self);
+    /* The forward across a context-parallel group (as subq_hyena_forward_cp); NULL: the mixer runs
+     * on one device only. */
+    subq_status (*forward_cp)(subq_stream *stream, void *self, subq_cp_group *group, const subq_tensor *q,
+                              const subq_tensor *k, const subq_tensor *v, const subq_tensor *conditioning,
+                              subq_tensor *out);
 } subq_sequence_mixer;
 
 /* Hyena as a mixer; owned: the QKV mixer destroys it with itself. */
@@ -196,6 +218,12 @@ subq_status subq_qkv_mixer_init(subq_qkv_mixer *module, uint64_t seed);
 /* x, out [B, *S, C] dense channels-last; conditioning for the inner mixer or NULL. */
 subq_status subq_qkv_mixer_forward(subq_stream *stream, subq_qkv_mixer *module, const subq_tensor *x,
                                    const subq_tensor *conditioning, subq_tensor *out);
+/* Across a context-parallel group: x, out [B, S0/P, *R, C] this rank's zigzag part (as
+ * subq_hyena_forward_cp's q); the projections act on the rank's positions, the inner mixer's
+ * forward_cp across the group (UNSUPPORTED when it has none and the group has more than one rank).
+ * group NULL or of one rank: subq_qkv_mixer_forward. */
+subq_status subq_qkv_mixer_forward_cp(subq_stream *stream, subq_qkv_mixer *module, subq_cp_group *group,
+                                      const subq_tensor *x, const subq_tensor *conditioning, subq_tensor *out);
 subq_status subq_qkv_mixer_flop_count(const subq_qkv_mixer *module, int rank, const int64_t *spatial_dims,
                                       int inference, int64_t *count);
 subq_status subq_qkv_mixer_describe(const subq_qkv_mixer *module, char *text, size_t size);

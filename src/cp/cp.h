@@ -42,6 +42,11 @@ struct subq_cp_group {
     void *impl;               /* the backend's state */
 };
 
+/* For composite operators (Hyena's forward): this rank refuses the collective `op` its peers are
+ * entering, so that they fail too instead of waiting for it. Returns refusal, keeping the current
+ * error message (or the backend's error when the agreement itself failed). */
+subq_status cp_refuse(subq_cp_group *g, cp_op op, subq_status refusal);
+
 /* A group with its common fields; the backend fills impl. */
 subq_status cp_group_alloc(subq_context *ctx, int rank, int size, const cp_backend *backend,
                            subq_cp_group **out);

@@ -110,6 +110,12 @@ static subq_status agree(subq_cp_group *g, const cp_call *mine, subq_status refu
     return status;
 }
 
+subq_status cp_refuse(subq_cp_group *g, cp_op op, subq_status refusal)
+{
+    cp_call mine = {.op = op, .ok = 0};
+    return agree(g, &mine, refusal);
+}
+
 static bool binds(const subq_context *ctx, int rank, const int64_t *shape, const int64_t *strides)
 {
     int64_t span = 1, numel = 1;

@@ -21,6 +21,7 @@ typedef struct generation {
     const subq_tensor *grid;
     const subq_tensor *film; /* [B, layers, 2, H] or NULL */
     int64_t points, batch;   /* batch: B with FiLM, else 1 */
+    subq_tensor w_out, b_out; /* the output layer's rows of the slice's channels */
 } generation;
 
 /* y [batch, P, H] = FiLM_layer(f(x)); x [P, H or H/2] per batch element, x_batch_stride apart (0:
@@ -61,7 +62,7 @@ static subq_status general(const generation *g, subq_tensor *kernel)
         SUBQ_TRY(subq_linear(g->stream, hid, m->w_hidden[l - 1], m->b_hidden[l - 1], a));
         SUBQ_TRY(layer(g, a, p * h, rff ? LAYER_ACTIVATION : LAYER_SIN, l, hid));
     }
-    return subq_linear(g->stream, hid, m->w_out, m->b_out, kernel);
+    return subq_linear(g->stream, hid, &g->w_out, &g->b_out, kernel);
 }
 
 /* The fused SIREN reads its hidden layers stacked and FiLM's gamma and beta dense: copied here. */
@@ -69,7 +70,7 @@ static subq_status fused_siren(const generation *g, subq_tensor *kernel)
 {
     subq_ckconv *m = g->m;
     int64_t h = m->cfg.generator_hidden, l = m->cfg.generator_layers;
-    subq_ckconv_siren_weights w = {.w0 = m->w_in, .b0 = m->b_in, .w_out = m->w_out, .b_out = m->b_out};
+    subq_ckconv_siren_weights w = {.w0 = m->w_in, .b0 = m->b_in, .w_out = &g->w_out, .b_out = &g->b_out};
     subq_tensor *wh, *bh, *gamma, *beta;
     if (l > 1) {
         SUBQ_TRY(subq_scratch_get(&m->scratch, CKCONV_SCRATCH_STACKED_W, 3, (int64_t[]){l - 1, h, h}, &wh));
@@ -129,8 +130,23 @@ subq_status subq_ckconv_check_conditioning(const subq_stream *stream, const subq
     return subq_arg_dense("conditioning", conditioning);
 }
 
+/* The mask parameter [D, C] of the slice's channels: itself when the slice is all of them, else its
+ * columns copied dense into scratch. */
+static subq_status mask_of_slice(subq_stream *stream, subq_ckconv *m, subq_ckconv_slice slice, const subq_tensor **mask)
+{
+    *mask = m->mask;
+    if (slice.channels == m->cfg.hidden_dim) return SUBQ_OK;
+    int64_t shape[2] = {m->cfg.data_dim, slice.channels};
+    subq_tensor columns = subq_view_of(m->mask, slice.offset, 2, shape, (int64_t[]){m->cfg.hidden_dim, 1});
+    subq_tensor *dense;
+    SUBQ_TRY(subq_scratch_get(&m->scratch, CKCONV_SCRATCH_MASK, 2, shape, &dense));
+    SUBQ_TRY(subq_tensor_copy(stream, &columns, dense));
+    *mask = dense;
+    return SUBQ_OK;
+}
+
 subq_status subq_ckconv_generate(subq_stream *stream, subq_ckconv *m, const int64_t *size,
-                                 const subq_tensor *conditioning, subq_tensor *kernel)
+                                 const subq_tensor *conditioning, subq_ckconv_slice slice, subq_tensor *kernel)
 {
     const subq_ckconv_config *c = &m->cfg;
     subq_ckconv_grid_options grid_options = {.data_dim = c->data_dim};
@@ -139,7 +155,10 @@ subq_status subq_ckconv_generate(subq_stream *stream, subq_ckconv *m, const int6
         grid_options.cache_size[a] = c->cache_size[a];
         grid_options.grid_type[a] = c->grid_type[a];
     }
-    generation g = {.stream = stream, .m = m, .batch = conditioning ? conditioning->shape[0] : 1};
+    int64_t h = c->generator_hidden;
+    generation g = {.stream = stream, .m = m, .batch = conditioning ? conditioning->shape[0] : 1,
+                    .w_out = subq_view_of(m->w_out, slice.offset * h, 2, (int64_t[]){slice.channels, h}, NULL),
+                    .b_out = subq_view_of(m->b_out, slice.offset, 1, &slice.channels, NULL)};
     SUBQ_TRY(subq_ckconv_grid_points(&grid_options, &g.points));
     subq_tensor *grid;
     SUBQ_TRY(subq_scratch_get(&m->scratch, CKCONV_SCRATCH_GRID, 2, (int64_t[]){g.points, c->data_dim}, &grid));
@@ -155,5 +174,7 @@ subq_status subq_ckconv_generate(subq_stream *stream, subq_ckconv *m, const int6
     subq_ckconv_mask_options mask = {.kind = c->mask == SUBQ_KERNEL_MASK_GAUSSIAN ? SUBQ_CKCONV_MASK_GAUSSIAN
                                                                                   : SUBQ_CKCONV_MASK_EXPONENTIAL,
                                      .min_std = m->min_std, .max_std = m->max_std};
-    return subq_ckconv_mask(stream, grid, m->mask, &mask, kernel);
+    const subq_tensor *mask_values;
+    SUBQ_TRY(mask_of_slice(stream, m, slice, &mask_values));
+    return subq_ckconv_mask(stream, grid, mask_values, &mask, kernel);
 }

@@ -6,18 +6,20 @@
 #include "modules/parameters.h"
 #include "modules/scratch.h"
 
-/* A kernel and its spectrum for one spatial size (and kernel batch: B with FiLM, else 1). */
+/* A kernel and its spectrum for one spatial size, kernel batch (B with FiLM, else 1) and channel
+ * slice (the module's own, or a context-parallel rank's inside Hyena). */
 typedef struct subq_ckconv_entry {
     int64_t size[SUBQ_CKCONV_MAX_AXES];
     int64_t batch;
+    int64_t channel_offset, channels; /* the slice the spectrum holds */
     uint64_t version;          /* of the parameters the spectrum was computed from */
-    subq_tensor *kernel;       /* [Bk, P, C] channels-last, the generator's output times the mask */
-    subq_fft_kernel *spectrum; /* of the rank's channels of kernel, seen [Bk, C_local, *K] */
+    subq_tensor *kernel;       /* [Bk, P, channels] channels-last: the generator's output times the mask */
+    subq_fft_kernel *spectrum; /* of the slice's channels of kernel, seen [Bk, channels, *K] */
 } subq_ckconv_entry;
 
 enum { CKCONV_SCRATCH_GRID, CKCONV_SCRATCH_A, CKCONV_SCRATCH_H, CKCONV_SCRATCH_FILM_HIDDEN, CKCONV_SCRATCH_FILM,
        CKCONV_SCRATCH_STACKED_W, CKCONV_SCRATCH_STACKED_B, CKCONV_SCRATCH_GAMMA, CKCONV_SCRATCH_BETA,
-       CKCONV_SCRATCH_KERNEL, CKCONV_SCRATCH_SLOTS };
+       CKCONV_SCRATCH_KERNEL, CKCONV_SCRATCH_MASK, CKCONV_SCRATCH_SLOTS };
 
 struct subq_ckconv {
     subq_context *ctx;
@@ -36,15 +38,23 @@ struct subq_ckconv {
     subq_scratch scratch;
 };
 
+/* A channel slice [offset, offset + channels) of the C channels. */
+typedef struct subq_ckconv_slice {
+    int64_t offset, channels;
+} subq_ckconv_slice;
+
 /* P and the kernel's extent per axis (2g - 1) for inputs of spatial size `size`. */
 subq_status subq_ckconv_extent(const subq_ckconv *m, const int64_t *size, int64_t *points, int64_t *extent);
-/* kernel [Bk, P, C] = mask * generator(grid(size)), FiLM-conditioned when the module is. */
+/* kernel [Bk, P, slice.channels] = mask * generator(grid(size)) on the slice's channels (only
+ * those are computed: a context-parallel rank's kernel is 1/P of the whole), FiLM-conditioned
+ * when the module is. */
 subq_status subq_ckconv_generate(subq_stream *stream, subq_ckconv *m, const int64_t *size,
-                                 const subq_tensor *conditioning, subq_tensor *kernel);
-/* The spectrum for x's spatial size (and batch, with FiLM), recomputed when the weights changed
- * (with FiLM: every call, from this conditioning). */
-subq_status subq_ckconv_spectrum(subq_stream *stream, subq_ckconv *m, const int64_t *size, int64_t batch,
-                                 const subq_tensor *conditioning, const subq_fft_kernel **spectrum);
+                                 const subq_tensor *conditioning, subq_ckconv_slice slice, subq_tensor *kernel);
+/* The forward on the slice's channels: x, pre, post, y [B, slice.channels, *S] (the module's own
+ * slice: subq_ckconv_forward; a Hyena rank's: the context-parallel forward). Checks its arguments. */
+subq_status subq_ckconv_forward_slice(subq_stream *stream, subq_ckconv *m, subq_ckconv_slice slice,
+                                      const subq_tensor *x, const subq_tensor *pre, const subq_tensor *post,
+                                      const subq_tensor *conditioning, subq_tensor *y);
 /* Conditioning: NULL without FiLM, [batch, film_cond_dim] dense with it. */
 subq_status subq_ckconv_check_conditioning(const subq_stream *stream, const subq_ckconv *m,
                                            const subq_tensor *conditioning, int64_t batch);

@@ -250,6 +250,13 @@ static subq_status mixer_step(subq_stream *stream, void *self, void *state, cons
     return subq_hyena_step(stream, self, state, q, k, v, out);
 }
 
+static subq_status mixer_forward_cp(subq_stream *stream, void *self, subq_cp_group *group, const subq_tensor *q,
+                                    const subq_tensor *k, const subq_tensor *v, const subq_tensor *conditioning,
+                                    subq_tensor *out)
+{
+    return subq_hyena_forward_cp(stream, self, group, q, k, v, conditioning, out);
+}
+
 static void mixer_destroy(void *self)
 {
     subq_hyena_destroy(self);
@@ -260,5 +267,5 @@ subq_sequence_mixer subq_hyena_mixer(subq_hyena *h, int owned)
     return (subq_sequence_mixer){.self = h, .hidden_dim = h ? h->channels : 0, .parameters = mixer_parameters,
                                  .init = mixer_init, .forward = mixer_forward, .flop_count = mixer_flop_count,
                                  .describe = mixer_describe, .prefill = mixer_prefill, .step = mixer_step,
-                                 .destroy = owned ? mixer_destroy : NULL};
+                                 .destroy = owned ? mixer_destroy : NULL, .forward_cp = mixer_forward_cp};
 }

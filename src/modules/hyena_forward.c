@@ -53,29 +53,39 @@ subq_status subq_hyena_check_io(const subq_stream *stream, const subq_hyena *h, 
     return subq_arg_disjoint("out", out, "v", v);
 }
 
-/* X [B, 3C, *S] = short conv of cat(q, k, v): three calls, each on one block of C channels (the
- * depthwise op's channel slicing picks the block's filters); returns the blocks' views. */
-static subq_status short_conv(subq_stream *stream, subq_hyena *h, const subq_tensor *in[3], subq_tensor blocks[3])
+subq_status subq_hyena_short_conv_block(subq_stream *stream, const subq_hyena *h, const subq_tensor *x, int block,
+                                        int blocks, subq_tensor *y)
 {
-    int rank = in[0]->rank;
-    int64_t shape[SUBQ_MAX_RANK], n = 1, c = h->channels;
-    for (int i = 0; i < rank; i++) shape[i] = in[0]->shape[i];
-    shape[1] = 3 * c;
-    for (int i = 2; i < rank; i++) n *= shape[i];
-    subq_tensor *x;
-    SUBQ_TRY(subq_scratch_get(&h->scratch, HYENA_SCRATCH_X, rank, shape, &x));
     const subq_short_conv_config *s = &h->cfg.short_conv;
+    int rank = x->rank;
     int64_t wshape[SUBQ_MAX_RANK] = {h->short_groups};
     for (int a = 0; a < rank - 2; a++) wshape[1 + a] = s->kernel_size[a];
     subq_tensor weight = subq_view_of(h->short_weight, 0, rank - 1, wshape, NULL);
     subq_depthwise_conv_options o = {.padding = s->causal ? SUBQ_PADDING_CAUSAL : SUBQ_PADDING_SAME,
-                                     .channels = 3 * c, .cp_size = 3};
-    shape[1] = c;
-    for (int i = 0; i < 3; i++) {
-        blocks[i] = subq_view_of(x, i * c * n, rank, shape, x->strides);
-        o.cp_rank = i;
-        SUBQ_TRY(subq_depthwise_conv(stream, in[i], &weight, h->short_bias, &o, &blocks[i]));
-    }
+                                     .channels = 3 * h->channels, .cp_rank = block, .cp_size = blocks};
+    return subq_depthwise_conv(stream, x, &weight, h->short_bias, &o, y);
+}
+
+void subq_hyena_split_qkv(const subq_tensor *x, int64_t channels, subq_tensor blocks[3])
+{
+    int64_t shape[SUBQ_MAX_RANK], n = 1;
+    for (int i = 0; i < x->rank; i++) shape[i] = x->shape[i];
+    for (int i = 2; i < x->rank; i++) n *= shape[i];
+    shape[1] = channels;
+    for (int i = 0; i < 3; i++) blocks[i] = subq_view_of(x, i * channels * n, x->rank, shape, x->strides);
+}
+
+/* X [B, 3C, *S] = short conv of cat(q, k, v): three calls, one per block of C channels (the
+ * depthwise op's channel slicing picks the block's filters); returns the blocks' views. */
+static subq_status short_conv(subq_stream *stream, subq_hyena *h, const subq_tensor *in[3], subq_tensor blocks[3])
+{
+    int64_t shape[SUBQ_MAX_RANK];
+    for (int i = 0; i < in[0]->rank; i++) shape[i] = in[0]->shape[i];
+    shape[1] = 3 * h->channels;
+    subq_tensor *x;
+    SUBQ_TRY(subq_scratch_get(&h->scratch, HYENA_SCRATCH_X, in[0]->rank, shape, &x));
+    subq_hyena_split_qkv(x, h->channels, blocks);
+    for (int i = 0; i < 3; i++) SUBQ_TRY(subq_hyena_short_conv_block(stream, h, in[i], i, 3, &blocks[i]));
     return SUBQ_OK;
 }
 
@@ -83,6 +93,36 @@ static subq_status short_conv(subq_stream *stream, subq_hyena *h, const subq_ten
 static subq_status channels_first(subq_hyena *h, int slot, const subq_tensor *like, subq_tensor **t)
 {
     return subq_scratch_get(&h->scratch, slot, like->rank, like->shape, t);
+}
+
+subq_status subq_hyena_qk_norm(subq_stream *stream, subq_hyena *h, subq_tensor *blocks, const subq_tensor **qc,
+                               const subq_tensor **kc)
+{
+    const hyena_norm *norms[2] = {&h->q_norm, &h->k_norm};
+    const subq_tensor **io[2] = {qc, kc};
+    int slots[2] = {HYENA_SCRATCH_Q, HYENA_SCRATCH_K};
+    for (int i = 0; i < 2; i++) {
+        if (!norms[i]->kind) continue;
+        subq_tensor *t = blocks ? &blocks[i] : NULL;
+        if (!t) SUBQ_TRY(channels_first(h, slots[i], *io[i], &t));
+        SUBQ_TRY(subq_hyena_normalize(stream, norms[i], SUBQ_CHANNELS_FIRST, *io[i], t));
+        *io[i] = t;
+    }
+    return SUBQ_OK;
+}
+
+subq_status subq_hyena_gate_1(subq_stream *stream, subq_hyena *h, const subq_tensor *qc, const subq_tensor *kc,
+                              subq_tensor **z)
+{
+    SUBQ_TRY(channels_first(h, HYENA_SCRATCH_Z, qc, z));
+    return subq_hyena_gated(stream, &h->pixelhyena_norm, SUBQ_CHANNELS_FIRST, qc, kc, h->cfg.gate, *z);
+}
+
+subq_status subq_hyena_gate_2(subq_stream *stream, const subq_hyena *h, const subq_tensor *hidden,
+                              const subq_tensor *vc, subq_tensor *out)
+{
+    subq_tensor outc = subq_view_channels_first(out);
+    return subq_hyena_gated(stream, &h->output_norm, SUBQ_CHANNELS_FIRST, hidden, vc, h->gate_2, &outc);
 }
 
 subq_status subq_hyena_run(subq_stream *stream, subq_hyena *h, const subq_tensor *q, const subq_tensor *k,
@@ -96,32 +136,20 @@ subq_status subq_hyena_run(subq_stream *stream, subq_hyena *h, const subq_tensor
         SUBQ_TRY(short_conv(stream, h, (const subq_tensor *[]){qc, kc, vc}, blocks));
         qc = &blocks[0], kc = &blocks[1], vc = &blocks[2];
     }
-    subq_tensor *t;
-    if (h->q_norm.kind) {
-        if (!owned) SUBQ_TRY(channels_first(h, HYENA_SCRATCH_Q, qc, &t));
-        SUBQ_TRY(subq_hyena_normalize(stream, &h->q_norm, SUBQ_CHANNELS_FIRST, qc, owned ? &blocks[0] : t));
-        if (!owned) qc = t;
-    }
-    if (h->k_norm.kind) {
-        if (!owned) SUBQ_TRY(channels_first(h, HYENA_SCRATCH_K, kc, &t));
-        SUBQ_TRY(subq_hyena_normalize(stream, &h->k_norm, SUBQ_CHANNELS_FIRST, kc, owned ? &blocks[1] : t));
-        if (!owned) kc = t;
-    }
+    SUBQ_TRY(subq_hyena_qk_norm(stream, h, owned ? blocks : NULL, &qc, &kc));
     const subq_tensor *x = kc, *pre = qc;
     if (owned && !h->pixelhyena_norm.kind && !z_copy) {
         if (h->cfg.gate) SUBQ_TRY(subq_activation_apply(stream, kc, h->cfg.gate, &blocks[1]));
     } else {
         subq_tensor *z;
-        SUBQ_TRY(channels_first(h, HYENA_SCRATCH_Z, qc, &z));
-        SUBQ_TRY(subq_hyena_gated(stream, &h->pixelhyena_norm, SUBQ_CHANNELS_FIRST, qc, kc, h->cfg.gate, z));
+        SUBQ_TRY(subq_hyena_gate_1(stream, h, qc, kc, &z));
         if (z_copy) SUBQ_TRY(subq_tensor_copy(stream, z, z_copy));
         x = z, pre = NULL;
     }
     subq_tensor *hidden;
     SUBQ_TRY(channels_first(h, HYENA_SCRATCH_H, qc, &hidden));
     SUBQ_TRY(subq_ckconv_forward(stream, h->conv, x, pre, NULL, conditioning, hidden));
-    subq_tensor outc = subq_view_channels_first(out);
-    return subq_hyena_gated(stream, &h->output_norm, SUBQ_CHANNELS_FIRST, hidden, vc, h->gate_2, &outc);
+    return subq_hyena_gate_2(stream, h, hidden, vc, out);
 }
 
 subq_status subq_hyena_forward(subq_stream *stream, subq_hyena *h, const subq_tensor *q, const subq_tensor *k,

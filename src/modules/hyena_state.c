@@ -138,7 +138,7 @@ static subq_status make_kernel(subq_stream *stream, subq_hyena_state *s, const s
     int64_t n = s->max_length, c = m->cfg.hidden_dim, bk = s->kernel->shape[0], full_shape[3] = {bk, 2 * n - 1, c};
     subq_tensor *full;
     SUBQ_TRY(subq_scratch_get(&m->scratch, CKCONV_SCRATCH_KERNEL, 3, full_shape, &full));
-    SUBQ_TRY(subq_ckconv_generate(stream, m, &n, conditioning, full));
+    SUBQ_TRY(subq_ckconv_generate(stream, m, &n, conditioning, (subq_ckconv_slice){0, m->cfg.hidden_dim}, full));
     subq_tensor upper = subq_view_of(full, (n - 1) * c, 3, (int64_t[]){bk, n, c}, (int64_t[]){(2 * n - 1) * c, c, 1});
     SUBQ_TRY(subq_tensor_copy(stream, &upper, s->kernel));
     s->has_kernel = true;

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "cp/cp.h"
 #include "modules/mixer_common.h"
 #include "modules/scratch.h"
 
@@ -101,6 +102,23 @@ subq_status subq_qkv_mixer_forward(subq_stream *stream, subq_qkv_mixer *m, const
     SUBQ_TRY(project(stream, m, x, qkv, &mixed));
     const subq_sequence_mixer *inner = &m->cfg.mixer;
     SUBQ_TRY(inner->forward(stream, inner->self, &qkv[0], &qkv[1], &qkv[2], conditioning, mixed));
+    return subq_linear(stream, mixed, m->w_out, m->b_out, out);
+}
+
+subq_status subq_qkv_mixer_forward_cp(subq_stream *stream, subq_qkv_mixer *m, subq_cp_group *group,
+                                      const subq_tensor *x, const subq_tensor *conditioning, subq_tensor *out)
+{
+    if (subq_cp_group_size(group) <= 1) return subq_qkv_mixer_forward(stream, m, x, conditioning, out);
+    subq_status status = m ? SUBQ_OK : subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "module: expected a QKV mixer, got NULL");
+    if (status == SUBQ_OK) status = subq_mixer_check_io(stream, x, out, m->cfg.hidden_dim);
+    if (status == SUBQ_OK && !m->cfg.mixer.forward_cp)
+        status = subq_fail(SUBQ_ERROR_UNSUPPORTED, "module: its inner mixer has no context-parallel forward");
+    subq_tensor qkv[3], *mixed;
+    if (status == SUBQ_OK) status = project(stream, m, x, qkv, &mixed);
+    /* the inner mixer's first collective: a rank that fails before it must fail its peers there */
+    if (status != SUBQ_OK) return cp_refuse(group, CP_SPLIT_TO_FULL, status);
+    const subq_sequence_mixer *inner = &m->cfg.mixer;
+    SUBQ_TRY(inner->forward_cp(stream, inner->self, group, &qkv[0], &qkv[1], &qkv[2], conditioning, mixed));
     return subq_linear(stream, mixed, m->w_out, m->b_out, out);
 }
 

@@ -6,60 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <threads.h>
 
 #include "check.h"
+#include "cp_ranks.h"
 #include "reference/reference.h"
-
-#define MAX_RANKS 4
-
-typedef struct cp_world {
-    subq_context *contexts[MAX_RANKS]; /* [0] is the checker's */
-} cp_world;
-
-typedef struct rank_run {
-    checker c; /* this rank's stream and tallies */
-    subq_cp_group *group;
-    int rank, size;
-    const void *job;
-    void (*body)(struct rank_run *);
-} rank_run;
-
-static int rank_main(void *arg)
-{
-    rank_run *run = arg;
-    run->body(run);
-    return 0;
-}
-
-/* body on every rank of a new local group of size ranks, one thread each. */
-static void run_ranks(checker *c, cp_world *w, int size, void (*body)(rank_run *), const void *job)
-{
-    subq_cp_group *groups[MAX_RANKS] = {0};
-    rank_run runs[MAX_RANKS];
-    thrd_t threads[MAX_RANKS];
-    if (!check_ok(c, "cp group", subq_cp_group_create_local(size, w->contexts, groups))) return;
-    for (int r = 0; r < size; r++) {
-        subq_stream *stream = NULL;
-        check_ok(c, "cp stream", subq_stream_create(w->contexts[r], &stream));
-        checker_init(&runs[r].c, w->contexts[r], stream, c->rng + (uint64_t)r);
-        runs[r].c.verbose = c->verbose;
-        runs[r] = (rank_run){.c = runs[r].c, .group = groups[r], .rank = r, .size = size, .job = job, .body = body};
-    }
-    for (int r = 0; r < size; r++)
-        if (thrd_create(&threads[r], rank_main, &runs[r]) != thrd_success) {
-            fprintf(stderr, "cp: could not start a rank thread\n");
-            exit(2);
-        }
-    for (int r = 0; r < size; r++) thrd_join(threads[r], NULL);
-    for (int r = 0; r < size; r++) {
-        c->passed += runs[r].c.passed;
-        c->failed += runs[r].c.failed;
-        subq_stream_destroy(runs[r].c.stream);
-        subq_cp_group_destroy(groups[r]);
-    }
-    c->rng += 0x9e3779b97f4a7c15ull;
-}
 
 /* ---- round trips ----------------------------------------------------------------------------- */
 
@@ -169,7 +119,7 @@ static void run_case(checker *c, cp_world *w, int size, cp_case k)
     k.global = global;
     if (!k.extra) k.rest[0] = k.rest[1] = 1;
     if (k.extra == 1) k.rest[1] = 1;
-    run_ranks(c, w, size, round_trip, &k);
+    cp_run_ranks(c, w, size, round_trip, &k);
     free(global);
 }
 
@@ -244,7 +194,7 @@ static void grid_conv(checker *c, cp_world *w)
         check_random(c, bias, (size_t)k.groups);
         ref_depthwise_conv(&shape, x, weight, bias, y);
         k.x = x, k.y = y, k.weight = weight, k.bias = bias;
-        run_ranks(c, w, sizes[i], conv_body, &k);
+        cp_run_ranks(c, w, sizes[i], conv_body, &k);
         free(x);
         free(y);
         free(weight);
@@ -443,16 +393,15 @@ static void nccl_ids(checker *c)
 
 void check_cp(checker *c)
 {
-    cp_world w = {.contexts = {c->ctx}};
-    for (int r = 1; r < MAX_RANKS; r++)
-        if (!check_ok(c, "cp context", subq_context_create(NULL, &w.contexts[r]))) goto done;
+    cp_world w;
+    if (!cp_world_create(c, &w)) goto done;
     refusals_nccl_missing(c, c->ctx);
     nccl_ids(c);
     grid_round_trips(c, &w);
     grid_conv(c, &w);
-    run_ranks(c, &w, 2, refusals_body, NULL);
+    cp_run_ranks(c, &w, 2, refusals_body, NULL);
     refusals_create(c, &w);
     refusals_timeout(c, &w);
 done:
-    for (int r = 1; r < MAX_RANKS; r++) subq_context_destroy(w.contexts[r]);
+    cp_world_destroy(&w);
 }

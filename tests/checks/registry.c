@@ -16,6 +16,7 @@ void check_hyena(checker *c);
 void check_lrnnx_conv(checker *c);
 void check_fftconv_s4(checker *c);
 void check_cp(checker *c);
+void check_cp_hyena(checker *c);
 
 const check_entry subq_checks[] = {
     {"depthwise_conv", check_depthwise_conv},
@@ -33,5 +34,6 @@ const check_entry subq_checks[] = {
     {"lrnnx_conv", check_lrnnx_conv},
     {"fftconv_s4", check_fftconv_s4},
     {"cp", check_cp},
+    {"cp_hyena", check_cp_hyena},
     {NULL, NULL},
 };
