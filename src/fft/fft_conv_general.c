@@ -24,7 +24,7 @@ typedef struct rows_push {
 
 typedef struct multiply_push {
     uint32_t rows, row0, channels, points;
-    uint32_t kernel_first, shared_kernel;
+    uint32_t kernel_first, shared_kernel, kernel_row0;
 } multiply_push;
 
 /* Batch and channel strides of an optional tensor (0 when absent); the spatial ones are dense. */
@@ -70,8 +70,9 @@ static subq_status dispatch(const subq_fft_conv_call *c, const subq_shader *shad
     return subq_stream_dispatch(c->stream, &kernel, args, push, groups);
 }
 
-/* One kernel per batch element: the launch's rows of the spectrum, as a view (the whole tensor can
- * be larger than a binding when the scratch was split for that reason). */
+/* The launch's rows of the spectrum, as a view: its own rows with one kernel per batch element,
+ * the channels it covers with a shared kernel (launches do not wrap past the last channel). The
+ * whole spectrum can be larger than a binding may be. */
 static subq_status multiply(const subq_fft_conv_call *c, subq_fft_plan *plan, const rows_push *rows)
 {
     const subq_tensor *spectrum = subq_fft_kernel_spectrum(c->kernel);
@@ -79,13 +80,14 @@ static subq_status multiply(const subq_fft_conv_call *c, subq_fft_plan *plan, co
     multiply_push p = {.rows = rows->rows, .row0 = rows->row0, .channels = rows->channels,
                        .points = (uint32_t)subq_fft_layout_spectrum_row(subq_fft_kernel_layout(c->kernel)),
                        .shared_kernel = shared};
-    subq_tensor *view = NULL;
-    if (!shared) {
-        int64_t shape[3] = {p.rows, p.points, 2};
-        SUBQ_TRY(subq_tensor_view(spectrum, (int64_t)p.row0 * p.points * 2, 3, shape, NULL, &view));
-    }
-    p.kernel_first = subq_push_first(view ? view : spectrum) / 2;
-    subq_arg args[2] = {{subq_fft_plan_spectrum(plan), true}, {view ? view : spectrum, false}};
+    bool within_channels = rows->rows < rows->channels;
+    p.kernel_row0 = shared && within_channels ? rows->row0 % rows->channels : 0;
+    int64_t first = shared ? p.kernel_row0 : p.row0;
+    int64_t count = shared && !within_channels ? rows->channels : rows->rows;
+    subq_tensor *view;
+    SUBQ_TRY(subq_tensor_view(spectrum, first * p.points * 2, 3, (int64_t[]){count, p.points, 2}, NULL, &view));
+    p.kernel_first = subq_push_first(view) / 2;
+    subq_arg args[2] = {{subq_fft_plan_spectrum(plan), true}, {view, false}};
     subq_status status = dispatch(c, &subq_shader_fft_multiply, 2, args, &p, sizeof p, (uint64_t)p.rows * p.points, 0);
     subq_tensor_destroy(view);
     return status;
@@ -121,9 +123,13 @@ subq_status subq_fft_conv_general(const subq_fft_conv_call *c)
     subq_fft_plan *plan;
     SUBQ_TRY(subq_fft_plan_get(ctx, &key, &plan));
     rows_push p = make_rows_push(c);
-    for (int64_t row0 = 0; row0 < rows; row0 += chunk) {
+    for (int64_t row0 = 0, count; row0 < rows; row0 += count) {
+        count = rows - row0 < chunk ? rows - row0 : chunk;
+        /* A launch shorter than the channel axis stops at its end (multiply binds its channels). */
+        int64_t to_channel_end = c->channels - row0 % c->channels;
+        if (chunk < c->channels && count > to_channel_end) count = to_channel_end;
         p.row0 = (uint32_t)row0;
-        p.rows = (uint32_t)(rows - row0 < chunk ? rows - row0 : chunk);
+        p.rows = (uint32_t)count;
         SUBQ_TRY(record_chunk(c, plan, &p));
     }
     return SUBQ_OK;

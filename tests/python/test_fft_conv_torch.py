@@ -34,6 +34,8 @@ CASES = [
     (1, 2, 1, (16, 16), (15, 15), False, "circular", (False, False, False)),
     (2, 2, 2, (10, 12), (19, 11), False, ("zero", "circular"), (False, True, False)),
     (1, 2, 1, (4, 5, 6), (7, 9, 11), False, "zero", (False, False, True)),
+    # a kernel spectrum larger than lavapipe's 128 MiB binding: launches bind their channels only
+    (1, 129, 1, (131072,), (131072,), True, "zero", (False, True, False)),
 ]
 
 
