@@ -88,7 +88,7 @@ static subq_status short_conv(subq_stream *stream, subq_hyena *h, subq_cp_group 
 {
     int p = subq_cp_group_size(g);
     int64_t c = h->channels, local = in[0]->shape[2];
-    subq_tensor view, *full, *convolved, *back;
+    subq_tensor view, *full = NULL, *convolved = NULL, *back = NULL;
     const subq_tensor *cat = NULL;
     subq_status status = concatenate(stream, h, in, &view, &cat);
     if (status == SUBQ_OK) status = scratch_like(h, HYENA_SCRATCH_FULL_A, in[0], 3 * c / p, local * p, &full);
