@@ -176,5 +176,6 @@ typedef enum subq_activation {
 #include "subq/ckconv.h"
 #include "subq/fft_conv.h"
 #include "subq/parameters.h"
+#include "subq/hyena.h"
 
 #endif
