@@ -177,5 +177,7 @@ typedef enum subq_activation {
 #include "subq/fft_conv.h"
 #include "subq/parameters.h"
 #include "subq/hyena.h"
+#include "subq/safetensors.h"
+#include "subq/model.h"
 
 #endif
