@@ -2,6 +2,7 @@
 (after 0.3 s of warm-up, the median of 20 batches of back-to-back calls, per call) on random inputs. Prints one JSON object per line, like
 `subq bench --json`."""
 import json
+import math
 import sys
 import time
 
@@ -156,8 +157,30 @@ def fft_conv(copy_gbps):
         report("fft_conv", f"B={B} C={C} N={N}x{N} K={K}x{K} zero", median_ms(fn), 8 * B * C * N * N, copy_gbps)
 
 
+def hyena(copy_gbps):
+    """subq_torch's QKVSequenceMixer(Hyena) in SPEC.md's typical configuration (SIREN kernel, LayerNorm
+    PixelHyena norm, depthwise K = 3 short conv, identity gates), eager (torch.compile off): the
+    kernel is generated and transformed every forward, as the reference module does."""
+    import os
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python"))
+    import subq_torch as st
+    for B, size, C in ((8, (8192,), 768), (8, (64, 64), 256)):
+        d, causal = len(size), len(size) == 1
+        conv = st.CKConvND(d, C, list(size), is_causal=causal)
+        short = st.DepthwiseConv(d, 3 * C, 3, causal=causal)
+        mixer = st.QKVSequenceMixer(C, st.Hyena(conv, short, pixelhyena_norm="layer")).cuda()
+        x = torch.rand(B, *size, C, device="cuda")
+        with torch.no_grad():
+            ms = median_ms(lambda: mixer(x))
+        shape = f"B={B} L={size[0]} C={C} causal" if causal else f"B={B} {size[0]}x{size[1]} C={C}"
+        report("hyena_mixer", shape, ms, 8 * B * math.prod(size) * C, copy_gbps,
+               B * mixer.flop_count(list(size), inference=True))
+        del mixer, x
+        torch.cuda.empty_cache()
+
+
 ANCHORS = {"depthwise_conv": depthwise_conv, "causal_conv1d": causal_conv1d, "linear": linear, "norm": norm,
-           "gate": gate, "fft_conv": fft_conv}
+           "gate": gate, "fft_conv": fft_conv, "hyena": hyena}
 
 if __name__ == "__main__":
     torch.backends.cudnn.benchmark = True

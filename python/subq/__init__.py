@@ -354,3 +354,7 @@ def ckconv_mask(kernel, grid, params, kind="gaussian", min_std=0.0, max_std=0.0)
     _run(kernel.context, lambda s: lib.subq_ckconv_mask(s, grid._handle, params._handle, ctypes.byref(options),
                                                          kernel._handle))
     return kernel
+
+from .modules import CKConvND, Hyena, HyenaState, QKVConditionMixer, QKVSequenceMixer  # noqa: E402
+
+__all__ += ["CKConvND", "Hyena", "HyenaState", "QKVConditionMixer", "QKVSequenceMixer"]

@@ -146,7 +146,7 @@ class CKConvND(nn.Module):
     def kernel(self, size, conditioning=None, dtype=torch.float32):
         """[1|B, C, *K] channels-first (causal: [1|B, C, N], k[0] = lag 0)."""
         p, points = grid(size, self.cache_size, self.grid_types)
-        p = p.to(dtype)
+        p = p.to(device=self.shortcut.device, dtype=dtype)
         film = None
         if self.film is not None:
             if conditioning is None:
@@ -167,7 +167,7 @@ class CKConvND(nn.Module):
             return torch.exp(-0.5 * (p[:, :, None] ** 2 / sigma[None] ** 2).sum(1))
         if self.mask_kind == "exponential":
             return torch.exp(-(p[:, :, None].abs() * self.mask.w.to(p.dtype).abs()[None]).sum(1))
-        return torch.ones(p.shape[0], 1, dtype=p.dtype)
+        return torch.ones(p.shape[0], 1, dtype=p.dtype, device=p.device)
 
     def forward(self, x, pre=None, post=None, conditioning=None):
         """y = post * (conv(u, k) + shortcut * u), u = pre * x; pre and post optional."""

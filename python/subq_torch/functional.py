@@ -26,7 +26,7 @@ def fft_conv_nd(u, k, paddings):
         if p != "circular":
             continue
         last = a == len(N) - 1
-        f = torch.arange(n // 2 + 1 if last else n, dtype=torch.float64)
+        f = torch.arange(n // 2 + 1 if last else n, dtype=torch.float64, device=u.device)
         phase = torch.exp(-2j * math.pi * f * (-((kk - 1) // 2)) / n).to(spectrum.dtype)
         shape = [1] * spectrum.dim()
         shape[2 + a] = phase.shape[0]
@@ -43,5 +43,5 @@ def _fold(k, dim, n):
     shape = list(k.shape)
     shape[dim] = n
     folded = torch.zeros(shape, dtype=k.dtype, device=k.device)
-    index = torch.arange(k.shape[dim]) % n
+    index = torch.arange(k.shape[dim], device=k.device) % n
     return folded.index_add_(dim, index, k)

@@ -89,6 +89,10 @@ class QKVSequenceMixer(nn.Module):
         t, c = math.prod(spatial_dims), self.hidden_dim
         return 6 * t * c * c + self.mixer.flop_count(spatial_dims, inference) + 2 * t * c * c
 
+    def extra_repr(self):
+        return (f"hidden_dim={self.hidden_dim}, qkv_bias={self.qkv_proj.bias is not None}, "
+                f"out_proj_bias={self.out_proj.bias is not None}")
+
 
 class QKVConditionMixer(nn.Module):
     """Cross-attention-style: q = q_proj(x); k, v = chunk(kv_proj(condition [B, C]), 2), each held
@@ -112,3 +116,6 @@ class QKVConditionMixer(nn.Module):
     def flop_count(self, spatial_dims, inference=False):
         t, c = math.prod(spatial_dims), self.hidden_dim
         return 2 * t * c * c + 4 * c * c + self.mixer.flop_count(spatial_dims, inference) + 2 * t * c * c
+
+    def extra_repr(self):
+        return f"hidden_dim={self.hidden_dim}"

@@ -12,6 +12,7 @@ void check_linear(checker *c);
 void check_fft_conv(checker *c);
 void check_fft_conv_fused(checker *c);
 void check_ckconv(checker *c);
+void check_hyena(checker *c);
 
 const check_entry subq_checks[] = {
     {"depthwise_conv", check_depthwise_conv},
@@ -25,5 +26,6 @@ const check_entry subq_checks[] = {
     {"fft_conv", check_fft_conv},
     {"fft_conv_fused", check_fft_conv_fused},
     {"ckconv", check_ckconv},
+    {"hyena", check_hyena},
     {NULL, NULL},
 };

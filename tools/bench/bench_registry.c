@@ -7,6 +7,7 @@ int bench_linear(bench *b);
 int bench_norm(bench *b);
 int bench_gate(bench *b);
 int bench_fft_conv(bench *b);
+int bench_hyena(bench *b);
 
 const bench_entry subq_benches[] = {
     {"depthwise_conv", bench_depthwise_conv},
@@ -15,5 +16,6 @@ const bench_entry subq_benches[] = {
     {"norm", bench_norm},
     {"gate", bench_gate},
     {"fft_conv", bench_fft_conv},
+    {"hyena", bench_hyena},
     {NULL, NULL},
 };

@@ -1,0 +1,18 @@
+/* What the two QKV mixers share: checking the inner mixer and drawing Linear weights. */
+#ifndef SUBQ_MODULES_MIXER_COMMON_H
+#define SUBQ_MODULES_MIXER_COMMON_H
+
+#include "modules/parameters.h"
+
+/* The interface filled in (forward, parameters, init, flop_count, describe) for hidden_dim. */
+subq_status subq_mixer_check(const subq_sequence_mixer *mixer, int64_t hidden_dim);
+/* weight (and bias, when named) N(0, std) and zero when std > 0, else nn.Linear's U(+-1/sqrt(in)). */
+subq_status subq_mixer_init_linear(subq_parameters *p, const char *weight, const char *bias, subq_random *r,
+                                   int64_t in_features, double std);
+/* x [B, *S, C] (rank 2..5) dense, C = channels; out of x's shape, dense, not overlapping x. */
+subq_status subq_mixer_check_io(const subq_stream *stream, const subq_tensor *x, const subq_tensor *out,
+                                int64_t channels);
+/* Column block i of width c of a [..., n] tensor. */
+subq_tensor subq_mixer_columns(const subq_tensor *t, int64_t i, int64_t c);
+
+#endif

@@ -1,0 +1,223 @@
+"""subq's modules (CKConvND, Hyena, QKVSequenceMixer, QKVConditionMixer) against python/subq_torch, the
+PyTorch reference written from SPEC.md: random reference modules in many configurations, their
+state_dict (perturbed away from the init, so that every parameter matters) loaded into subq by name,
+forward outputs compared with the reference run in float64 at 1e-5 relative to max(1, max|y|), and
+flop_count, describe and the parameter table compared exactly. Also incremental inference
+(prefill + steps == the full forward) and init's distributions. Prints 'N passed, M failed'."""
+import math
+import sys
+
+import numpy as np
+import torch
+
+import subq_torch as st
+from parity import Results, random, subq
+
+TOL = 1e-5
+
+
+def perturbed_state(module):
+    state = {}
+    for name, value in module.state_dict().items():
+        v = value.double()
+        scale = 0.2 * (float(v.abs().mean()) + 0.05)
+        state[name] = (v + scale * torch.from_numpy(random(*v.shape).astype(np.float64))).float()
+        if name.endswith("mask.sigma"):
+            state[name] = v.float() * (1 + 0.3 * torch.from_numpy(random(*v.shape)))
+    module.load_state_dict(state)
+    return {name: t.numpy() for name, t in state.items()}
+
+
+def ckconv_kwargs(d, c, cache, causal=False, **kw):
+    return dict(data_dim=d, hidden_dim=c, cache_size=cache, is_causal=causal, **kw)
+
+
+def build(ctx, d, c, cache, causal, short=None, hyena_kw=None, conv_kw=None):
+    conv_kw, hyena_kw = conv_kw or {}, hyena_kw or {}
+    g = ckconv_kwargs(d, c, cache, causal, **conv_kw)
+    ref_conv = st.CKConvND(**g)
+    ref_short = None
+    if short:
+        ref_short = st.DepthwiseConv(d, 3 * c, short["kernel_size"], causal=short.get("causal", False),
+                                     bias=short.get("bias", False), kind=short.get("kind", "conv"),
+                                     num_groups=short.get("num_groups"))
+    ref = st.Hyena(ref_conv, ref_short, **hyena_kw)
+    ours = subq.Hyena(ctx, g, short_conv=short, **hyena_kw)
+    return ref, ours
+
+
+def compare_tables(r, name, ref, ours):
+    expected = [(n, tuple(t.shape)) for n, t in ref.state_dict().items()]
+    r.record(name + " parameter names and shapes", expected == ours.parameters(),
+             "" if expected == ours.parameters() else f"{expected} != {ours.parameters()}")
+
+
+def compare_counts(r, name, ref, ours, dims):
+    ok = all(ref.flop_count(dims, inf) == ours.flop_count(dims, inf) for inf in (False, True))
+    r.record(name + " flop_count", ok, f"{ref.flop_count(dims)} vs {ours.flop_count(dims)}")
+    ok = ref.extra_repr() == ours.describe()
+    r.record(name + " describe", ok, "" if ok else f"{ref.extra_repr()!r} vs {ours.describe()!r}")
+
+
+def hyena_case(ctx, r, name, d, c, size, cache, causal, short=None, hyena_kw=None, conv_kw=None, batch=2):
+    ref, ours = build(ctx, d, c, cache, causal, short, hyena_kw, conv_kw)
+    compare_tables(r, name, ref, ours)
+    ours.load_state_dict(perturbed_state(ref))
+    cond_dim = (conv_kw or {}).get("film_cond_dim", 0)
+    q, k, v = (random(batch, *size, c) for _ in range(3))
+    cond = random(batch, cond_dim) if cond_dim else None
+    with torch.no_grad():
+        expected = ref.double()(*(torch.from_numpy(a).double() for a in (q, k, v)),
+                                conditioning=None if cond is None else torch.from_numpy(cond).double()).numpy()
+    r.close(name, ours(q, k, v, cond), expected, TOL)
+    compare_counts(r, name, ref, ours, list(size))
+    return ref, ours
+
+
+def hyena_cases(ctx, r):
+    causal_short = dict(kernel_size=3, causal=True)
+    hyena_case(ctx, r, "1D causal plain", 1, 8, (33,), 16, True)
+    hyena_case(ctx, r, "1D causal typical", 1, 16, (64,), 64, True, causal_short,
+               dict(pixelhyena_norm="layer"))
+    hyena_case(ctx, r, "1D causal distributed bias silu/sigmoid rms qk", 1, 12, (40,), 24, True,
+               dict(kind="distributed", kernel_size=4, causal=True, bias=True, num_groups=6),
+               dict(gate="silu", gate_2="sigmoid", qk_norm="rms"))
+    hyena_case(ctx, r, "1D causal qk layer identity gates output rms", 1, 8, (31,), 40, True, causal_short,
+               dict(qk_norm="layer", output_norm="rms"))
+    hyena_case(ctx, r, "1D causal l2 qk pix rms gelu", 1, 8, (20,), 12, True, None,
+               dict(gate="gelu", qk_norm="l2", pixelhyena_norm="rms", output_norm="layer"))
+    hyena_case(ctx, r, "1D causal rff gaussian film", 1, 8, (24,), 16, True, causal_short,
+               dict(pixelhyena_norm="layer"), dict(generator="rff", generator_hidden=16, mask="gaussian",
+                                                   film_cond_dim=5, film_hidden=7))
+    hyena_case(ctx, r, "1D causal siren H80 exponential", 1, 8, (17,), 30, True, None, None,
+               dict(generator_hidden=80, generator_layers=2, mask="exponential"))
+    hyena_case(ctx, r, "1D non-causal same short conv", 1, 8, (30,), 16, False, dict(kernel_size=3),
+               dict(gate="sigmoid"))
+    hyena_case(ctx, r, "1D non-causal circular single grid film", 1, 8, (21,), 11, False, None, None,
+               dict(fft_padding="circular", grid_type="single", film_cond_dim=3))
+    hyena_case(ctx, r, "2D typical", 2, 8, (9, 10), 9, False, dict(kernel_size=3), dict(pixelhyena_norm="layer"))
+    hyena_case(ctx, r, "2D mixed padding distributed even K gaussian", 2, 8, (8, 7), (6, 9), False,
+               dict(kind="distributed", kernel_size=(2, 3), num_groups=4, bias=True),
+               dict(gate="silu", qk_norm="rms", output_norm="l2"), dict(fft_padding=["zero", "circular"],
+                                                                       mask="gaussian"))
+    hyena_case(ctx, r, "2D rff film silu/identity", 2, 8, (6, 6), 6, False, None, dict(gate="silu", gate_2="identity"),
+               dict(generator="rff", generator_hidden=12, rff_activation="silu", film_cond_dim=4))
+    hyena_case(ctx, r, "3D", 3, 8, (4, 5, 6), 5, False, dict(kernel_size=3, bias=True),
+               dict(pixelhyena_norm="layer", qk_norm="layer", gate_2="silu"), dict(mask="exponential"))
+
+
+def qkv_cases(ctx, r):
+    for d, size, causal, qkv_bias, out_bias in ((1, (40,), True, False, False), (1, (40,), True, True, True),
+                                                (2, (7, 9), False, True, False)):
+        c = 8
+        name = f"QKVSequenceMixer {d}D biases {qkv_bias}/{out_bias}"
+        ref_h, ours_h = build(ctx, d, c, 16, causal, dict(kernel_size=3, causal=causal), dict(pixelhyena_norm="layer"))
+        ref = st.QKVSequenceMixer(c, ref_h, qkv_bias, out_bias)
+        ours = subq.QKVSequenceMixer(ctx, c, ours_h, qkv_bias, out_bias)
+        compare_tables(r, name, ref, ours)
+        ours.load_state_dict(perturbed_state(ref))
+        x = random(2, *size, c)
+        with torch.no_grad():
+            expected = ref.double()(torch.from_numpy(x).double()).numpy()
+        r.close(name, ours(x), expected, TOL)
+        compare_counts(r, name, ref, ours, list(size))
+    c = 8
+    ref_h, ours_h = build(ctx, 2, c, 8, False, dict(kernel_size=3), dict(gate="silu"), dict(film_cond_dim=3))
+    ref, ours = st.QKVConditionMixer(c, ref_h), subq.QKVConditionMixer(ctx, c, ours_h)
+    compare_tables(r, "QKVConditionMixer", ref, ours)
+    ours.load_state_dict(perturbed_state(ref))
+    x, condition, cond = random(2, 6, 5, c), random(2, c), random(2, 3)
+    with torch.no_grad():
+        expected = ref.double()(*(torch.from_numpy(a).double() for a in (x, condition)),
+                                conditioning=torch.from_numpy(cond).double()).numpy()
+    r.close("QKVConditionMixer 2D film", ours(x, condition, cond), expected, TOL)
+    compare_counts(r, "QKVConditionMixer", ref, ours, [6, 5])
+
+
+def incremental_cases(ctx, r):
+    for name, short, hyena_kw, conv_kw in (
+            ("typical", dict(kernel_size=3, causal=True), dict(pixelhyena_norm="layer"), None),
+            ("distributed K4 bias, qk rms, gates, output norm", dict(kind="distributed", kernel_size=4, causal=True,
+                                                                     bias=True, num_groups=3),
+             dict(gate="silu", gate_2="sigmoid", qk_norm="rms", output_norm="layer"), None),
+            ("no short conv, film", None, dict(qk_norm="l2"), dict(film_cond_dim=3)),
+            ("K1", dict(kernel_size=1, causal=True), None, dict(mask="gaussian"))):
+        c, t, prefix = 8, 12, 5
+        ref, ours = build(ctx, 1, c, 16, True, short, hyena_kw, conv_kw)
+        ours.load_state_dict(perturbed_state(ref))
+        q, k, v = (random(2, t, c) for _ in range(3))
+        cond = random(2, 3) if (conv_kw or {}).get("film_cond_dim") else None
+        full = ours(q, k, v, cond)
+        state = ours.state(2, 16)
+        got = [state.prefill(q[:, :prefix], k[:, :prefix], v[:, :prefix], cond)]
+        got += [state.step(q[:, i:i + 1], k[:, i:i + 1], v[:, i:i + 1]) for i in range(prefix, t)]
+        r.close(f"incremental {name}: prefill {prefix} + {t - prefix} steps", np.concatenate(got, 1), full, TOL)
+        r.record(f"incremental {name}: length", state.length == t, f"{state.length}")
+    ref, ours = build(ctx, 1, 8, 16, True, dict(kernel_size=3, causal=True), None)
+    mixer = subq.QKVSequenceMixer(ctx, 8, ours, True, False)
+    ref_m = st.QKVSequenceMixer(8, ref, True, False)
+    mixer.load_state_dict(perturbed_state(ref_m))
+    x = random(2, 10, 8)
+    state = ours.state(2, 10)
+    got = [mixer.step(state, x[:, i:i + 1]) for i in range(10)]
+    r.close("incremental QKVSequenceMixer: 10 steps from empty", np.concatenate(got, 1), mixer(x), TOL)
+
+
+def init_cases(ctx, r):
+    c, cache = 16, 32
+    ours = subq.Hyena(ctx, ckconv_kwargs(1, c, cache, True, mask="gaussian", film_cond_dim=4),
+                      short_conv=dict(kernel_size=3, causal=True, bias=True), pixelhyena_norm="layer")
+    ours.init(7)
+    s = ours.state_dict()
+    ref = st.CKConvND(1, c, cache, mask="gaussian", film_cond_dim=4)
+    checks = {
+        "global_conv.shortcut": lambda a: np.abs(a).max() <= math.sqrt(1 / c) and a.std() > 0.1 * math.sqrt(1 / c),
+        "global_conv.kernel_generator.input_layer.weight": lambda a: np.abs(a).max() <= 2 * math.pi + 1e-6,
+        "global_conv.kernel_generator.input_layer.bias": lambda a: not a.any(),
+        "global_conv.kernel_generator.output_layer.weight":
+            lambda a: np.abs(a).max() <= math.sqrt(6 / 32) * math.sqrt(1 / cache) + 1e-7,
+        "global_conv.film.net.2.weight": lambda a: not a.any(),
+        "global_conv.film.net.2.bias": lambda a: np.array_equal(a, ref.film.net[2].bias.detach().numpy()),
+        "global_conv.mask.sigma": lambda a: np.allclose(a, ref.mask.sigma.detach().numpy(), rtol=1e-5),
+        "short_conv.weight": lambda a: np.abs(a).max() <= math.sqrt(1 / 3),
+        "pixelhyena_norm.weight": lambda a: np.all(a == 1),
+        "pixelhyena_norm.bias": lambda a: not a.any(),
+    }
+    for name, check in checks.items():
+        r.record(f"init {name}", bool(check(s[name])))
+    ours.init(7)
+    again = ours.state_dict()
+    r.record("init: the same seed gives the same weights", all(np.array_equal(s[n], again[n]) for n in s))
+
+
+def error_cases(ctx, r):
+    r.raises("rff with odd hidden", lambda: subq.Hyena(ctx, ckconv_kwargs(1, 8, 8, True, generator="rff",
+                                                                            generator_hidden=7)), "generator_hidden")
+    r.raises("causal 2D", lambda: subq.Hyena(ctx, ckconv_kwargs(2, 8, 8, True)), "causal")
+    r.raises("groups not dividing 3C", lambda: subq.Hyena(ctx, ckconv_kwargs(1, 8, 8, True), short_conv=dict(
+        kind="distributed", kernel_size=3, causal=True, num_groups=5)), "num_groups")
+    h = subq.Hyena(ctx, ckconv_kwargs(1, 8, 8, True))
+    r.raises("wrong channels", lambda: h(random(1, 5, 7), random(1, 5, 7), random(1, 5, 7)), "q:")
+    r.raises("conditioning without FiLM", lambda: h(random(1, 5, 8), random(1, 5, 8), random(1, 5, 8),
+                                                     random(1, 3)), "conditioning")
+    f = subq.Hyena(ctx, ckconv_kwargs(1, 8, 8, True, film_cond_dim=3))
+    r.raises("FiLM without conditioning", lambda: f(random(1, 5, 8), random(1, 5, 8), random(1, 5, 8)),
+             "conditioning")
+    r.raises("incremental on a non-causal Hyena",
+             lambda: subq.Hyena(ctx, ckconv_kwargs(1, 8, 8, False)).state(1, 8), "causal")
+
+
+def main():
+    ctx = subq.Context()
+    r = Results()
+    torch.manual_seed(0)
+    hyena_cases(ctx, r)
+    qkv_cases(ctx, r)
+    incremental_cases(ctx, r)
+    init_cases(ctx, r)
+    error_cases(ctx, r)
+    return r.finish(ctx)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
