@@ -212,8 +212,8 @@ int command_run(int argc, char **argv) {
     printf("\n");
     int rc;
     if (info.task == SUBQ_MODEL_IMAGE) rc = classify(ctx, model, &info, &o);
-    else if (!info.vocabulary) rc = fprintf(stderr, "subq: the model has no vocabulary to read a prompt with\n"), 1;
-    else rc = generate(ctx, model, &info, &o);
+    else if (info.vocabulary) rc = generate(ctx, model, &info, &o);
+    else rc = 1, fprintf(stderr, "subq: the model has no vocabulary to read a prompt with\n");
     subq_model_destroy(model);
     subq_context_destroy(ctx);
     return rc;

@@ -130,15 +130,16 @@ class Model:
         return out
 
     # ---- running ----
-    def logits(self, tokens):
-        """causal_lm: tokens [B, L] -> logits [B, L, V] (NumPy)."""
+    def logits(self, tokens, out=None):
+        """causal_lm: tokens [B, L] -> logits [B, L, V]: NumPy, or left in `out` (a device Tensor) when given."""
         tokens, pointer = _tokens(tokens)
-        out = self.context.empty((*tokens.shape, self.vocab_size))
+        result = out
+        out = out if out is not None else self.context.empty((*tokens.shape, self.vocab_size))
         stream = self.context._stream._handle
         _check(lib.subq_model_forward_tokens(stream, self._handle, pointer, tokens.shape[0], tokens.shape[1],
                                              out._handle))
         self.context._stream.wait()
-        return out.numpy()
+        return out.numpy() if result is None else result
 
     def forward(self, pixels):
         """image: pixels [B, H, W, Cin] (NumPy) -> logits [B, K] or [B, H, W, K]."""

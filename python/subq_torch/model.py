@@ -135,8 +135,6 @@ class Model(nn.Module):
 
     def forward(self, x):
         h = self.embedding(x)
-        if self.description["task"] == "image":
-            h = h.to(self.head.weight.dtype)
         for block in self.blocks:
             h = block(h)
         h = self.norm(h)

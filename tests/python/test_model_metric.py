@@ -30,7 +30,7 @@ def main():
     ctx = subq.Context()
     r = Results()
     model = subq.model.Model.load(ctx, SHIPPED)
-    with open(os.path.join(ROOT, "models", "data", "kjv_valid.txt")) as f:
+    with open(os.path.join(ROOT, "models", "data", "kjv_valid.txt"), encoding="utf-8") as f:
         ids = np.array(model.encode(f.read()), dtype=np.int32)
     length = 256
     n = (len(ids) - 1) // length
@@ -39,7 +39,7 @@ def main():
     for i in range(0, n, 32):
         total += cross_entropy(model.logits(x[i:i + 32]), y[i:i + 32])
     loss = total / y.size
-    with open(os.path.join(ROOT, "README.md")) as f:
+    with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as f:
         stated = re.search(r"validation loss of ([0-9.]+) nats", f.read())
     print(f"validation loss {loss:.4f} nats/char ({loss / math.log(2):.4f} bits/char) over {y.size} characters")
     r.record("the README states the validation loss", stated is not None)

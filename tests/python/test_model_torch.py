@@ -83,7 +83,7 @@ def check_shipped(r, ctx):
         return
     model = subq.model.Model.load(ctx, SHIPPED)
     torch_model = load_model(SHIPPED)
-    with open(os.path.join(ROOT, "models", "data", "kjv_valid.txt")) as f:
+    with open(os.path.join(ROOT, "models", "data", "kjv_valid.txt"), encoding="utf-8") as f:
         text = f.read()[:2 * 256 + 1]
     tokens = np.array([model.encode(text[:256]), model.encode(text[256:512])])
     r.close("shipped model logits, 2 x 256 validation characters", model.logits(tokens),
