@@ -12,7 +12,7 @@ from ctypes import POINTER, c_char_p, c_double, c_float, c_int, c_int32, c_int64
 
 import numpy as np
 
-from . import Tensor, _check
+from . import _check
 from ._lib import _declare, lib
 
 ON_TOKEN = ctypes.CFUNCTYPE(c_int, c_void_p, c_int64, c_int32)
@@ -191,4 +191,4 @@ class Model:
         return "".join(self.vocabulary[t] for t in tokens)
 
 
-__all__ = ["Model", "State", "Tensor"]
+__all__ = ["Model", "State"]

@@ -187,7 +187,7 @@ static subq_status parse(const json_value *root, model_description *d) {
     SUBQ_TRY(integer(root, "layers", 1, 4096, 0, &layers));
     info->layers = layers;
     SUBQ_TRY(integer(root, "mlp_hidden", 1, 1 << 20, 4 * info->hidden_dim, &info->mlp_hidden));
-    SUBQ_TRY(real(root, "norm_eps", 0.0, 1.0, 1e-6, &d->norm_eps));
+    SUBQ_TRY(real(root, "norm_eps", 1e-12, 1.0, 1e-6, &d->norm_eps)); /* > 0: 0 means "default" to subq_norm */
     int64_t cache[2] = {0, 0};
     SUBQ_TRY(parse_task(root, d, cache));
     const json_value *mixer = subq_json_get(root, "mixer");

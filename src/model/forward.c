@@ -49,7 +49,6 @@ subq_status subq_model_scratch(subq_model *m, model_scratch *s, int rank, const 
 static subq_status rms(subq_stream *stream, const subq_model *m, const subq_tensor *x, const subq_tensor *gamma,
                        subq_tensor *y) {
     subq_norm_options options = {.kind = SUBQ_NORM_RMS, .layout = SUBQ_CHANNELS_LAST, .eps = (float)m->d.norm_eps};
-    if (m->d.norm_eps == 0.0) options.eps = 1e-30f; /* 0 would mean the default */
     return subq_norm(stream, x, gamma, NULL, &options, y);
 }
 
