@@ -10,8 +10,8 @@ import sys
 import numpy as np
 import torch
 
-import subq_torch as st
-from parity import Results, random, subq
+from parity import Results, random, subq  # puts python/ on the path
+import subq_torch as st  # noqa: E402
 
 TOL = 1e-5
 
