@@ -10,24 +10,29 @@
 //    outputs WORKGROUP apart (conflict-free shared reads, coalesced writes). Long rows take one
 //    row per workgroup, as depthwise_conv1d does; short rows share one, ROWS of them.
 // Loops over the width and the outputs unroll fully so that register arrays stay in registers.
+// Float tensors in f32, f16 or bf16 (DTYPES, dtype.glsl).
+#extension GL_GOOGLE_include_directive : require
+#include "dtype.glsl"
+
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const uint WIDTH = 4u;
 layout(constant_id = 2) const uint TILE = 8u;
 layout(constant_id = 3) const uint PER_THREAD = 4u;
 layout(constant_id = 4) const uint SEGMENTS = 0u; // seq_idx given: without it the masks compile away
 layout(constant_id = 5) const uint ROWS = 1u;     // a power of two; ROW_TILE keeps at least W slots
+layout(constant_id = 6) const uint DTYPES = 0u;
 
 const uint WORKGROUP = gl_WorkGroupSize.x;
 const uint ROW_TILE = WORKGROUP * PER_THREAD / ROWS; // outputs of each row per workgroup
 const uint SPAN = ROW_TILE + WIDTH - 1u;             // staged positions of each row
 
-layout(std430, binding = 0) readonly buffer X { float x[]; };
-layout(std430, binding = 1) readonly buffer Wt { float w[]; };
-layout(std430, binding = 2) readonly buffer Bias { float bias[]; };
+SUBQ_FLOAT_BUFFER(0, readonly, x)
+SUBQ_FLOAT_BUFFER(1, readonly, w)
+SUBQ_FLOAT_BUFFER(2, readonly, bias)
 layout(std430, binding = 3) readonly buffer Seq { int seq[]; };
-layout(std430, binding = 4) readonly buffer Init { float init[]; };
-layout(std430, binding = 5) writeonly buffer Y { float y[]; };
-layout(std430, binding = 6) writeonly buffer Final { float final_states[]; };
+SUBQ_FLOAT_BUFFER(4, readonly, init)
+SUBQ_FLOAT_BUFFER(5, writeonly, y)
+SUBQ_FLOAT_BUFFER(6, writeonly, final_states)
 
 layout(push_constant) uniform Params {
     uint x_first, w_first, bias_first, seq_first, init_first, y_first, final_first;
@@ -51,14 +56,15 @@ float weights[WIDTH];
 float channel_bias;
 
 void load_channel(uint c) {
-    [[unroll]] for (uint j = 0u; j < WIDTH; j++) weights[j] = w[p.w_first + c * p.w_stride[0] + j * p.w_stride[1]];
-    channel_bias = (p.flags & HAS_BIAS) != 0u ? bias[p.bias_first + c * p.bias_stride] : 0.0;
+    [[unroll]] for (uint j = 0u; j < WIDTH; j++) weights[j] = SUBQ_LOAD(w, 1, p.w_first + c * p.w_stride[0] + j * p.w_stride[1]);
+    channel_bias = (p.flags & HAS_BIAS) != 0u ? SUBQ_LOAD(bias, 2, p.bias_first + c * p.bias_stride) : 0.0;
 }
 
 // x of row (b, c) at position pos, 0 past the end. The load itself is unconditional (clamped
 // address) so that the loads of an unrolled loop can all be in flight at once.
 float x_tap(uint b, uint c, int pos) {
-    float v = x[p.x_first + b * p.x_stride[0] + c * p.x_stride[1] + uint(clamp(pos, 0, int(p.len) - 1)) * p.x_stride[2]];
+    float v = SUBQ_LOAD(x, 0, p.x_first + b * p.x_stride[0] + c * p.x_stride[1] +
+                                  uint(clamp(pos, 0, int(p.len) - 1)) * p.x_stride[2]);
     return pos < int(p.len) ? v : 0.0;
 }
 
@@ -68,7 +74,7 @@ float row_tap(uint b, uint c, int pos) {
     if (pos >= 0) return v;
     if ((p.flags & HAS_INIT) == 0u) return 0.0;
     uint col = uint(int(WIDTH - 1u) + pos);
-    return init[p.init_first + b * p.init_stride[0] + c * p.init_stride[1] + col * p.init_stride[2]];
+    return SUBQ_LOAD(init, 4, p.init_first + b * p.init_stride[0] + c * p.init_stride[1] + col * p.init_stride[2]);
 }
 
 // Positions before 0 belong to the segment of position 0: the state continues it.
@@ -85,13 +91,13 @@ float activate(float acc) {
 void write_final_states(uint b, uint c) {
     [[unroll]] for (uint i = 0u; i + 1u < WIDTH; i++) {
         float v = row_tap(b, c, int(p.len) - int(WIDTH - 1u) + int(i));
-        final_states[p.final_first + b * p.final_stride[0] + c * p.final_stride[1] + i * p.final_stride[2]] = v;
+        SUBQ_STORE(final_states, 6, p.final_first + b * p.final_stride[0] + c * p.final_stride[1] + i * p.final_stride[2], v);
     }
 }
 
 // The invocation that writes a row's last output also writes its final state.
 void store(uint b, uint c, uint t, float v) {
-    y[p.y_first + b * p.y_stride[0] + c * p.y_stride[1] + t * p.y_stride[2]] = v;
+    SUBQ_STORE(y, 5, p.y_first + b * p.y_stride[0] + c * p.y_stride[1] + t * p.y_stride[2], v);
     if ((p.flags & HAS_FINAL) != 0u && t + 1u == p.len) write_final_states(b, c);
 }
 
@@ -157,13 +163,12 @@ void long_row(uint group) {
     [[unroll]] for (uint q = 0u; q < PER_THREAD; q++) {
         uint j = q * WORKGROUP + lid;
         if (t0 + j >= p.len) break;
-        y[y_row + (t0 + j) * p.y_stride[2]] = staged_output(j);
+        SUBQ_STORE(y, 5, y_row + (t0 + j) * p.y_stride[2], staged_output(j));
     }
     // The final state, positions L-(W-1) .. L-1, lies in the row's last tile.
     if ((p.flags & HAS_FINAL) != 0u && t0 + ROW_TILE >= p.len)
         for (uint i = lid; i < WIDTH - 1u; i += WORKGROUP)
-            final_states[p.final_first + b * p.final_stride[0] + c * p.final_stride[1] + i * p.final_stride[2]] =
-                row_x[p.len - t0 + i];
+            SUBQ_STORE(final_states, 6, p.final_first + b * p.final_stride[0] + c * p.final_stride[1] + i * p.final_stride[2], row_x[p.len - t0 + i]);
 }
 
 // ROWS > 1: whole rows (L <= ROW_TILE), row r of the workgroup at row_x[r * SPAN].
@@ -195,15 +200,15 @@ void short_rows(uint group) {
         if (row >= rows || t >= p.len) continue;
         uint b = row / p.dim, c = row % p.dim;
         load_channel(c);
-        y[p.y_first + b * p.y_stride[0] + c * p.y_stride[1] + t * p.y_stride[2]] = staged_output(r * SPAN + t);
+        SUBQ_STORE(y, 5, p.y_first + b * p.y_stride[0] + c * p.y_stride[1] + t * p.y_stride[2], staged_output(r * SPAN + t));
     }
     // The final states, positions L-(W-1) .. L-1 of each row.
     if ((p.flags & HAS_FINAL) != 0u)
         for (uint i = lid; i < ROWS * (WIDTH - 1u); i += WORKGROUP) {
             uint r = i / (WIDTH - 1u), k = i % (WIDTH - 1u), row = row0 + r;
             if (row < rows)
-                final_states[p.final_first + row / p.dim * p.final_stride[0] + row % p.dim * p.final_stride[1] +
-                             k * p.final_stride[2]] = row_x[r * SPAN + p.len + k];
+                SUBQ_STORE(final_states, 6, p.final_first + row / p.dim * p.final_stride[0] + row % p.dim * p.final_stride[1] +
+                             k * p.final_stride[2], row_x[r * SPAN + p.len + k]);
         }
 }
 

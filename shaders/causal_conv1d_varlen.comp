@@ -7,20 +7,24 @@
 // settled once per tile: a tile whose every tap lies inside its token's request (all but the
 // few at request boundaries) is a plain convolution whose loops unroll fully; the rest go token
 // by token through the general path.
+#extension GL_GOOGLE_include_directive : require
+#include "dtype.glsl"
+
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const uint WIDTH = 4u;
 layout(constant_id = 2) const uint STEPS = 8u;
+layout(constant_id = 3) const uint DTYPES = 0u; // dtype.glsl
 
 const uint WORKGROUP = gl_WorkGroupSize.x;
 
-layout(std430, binding = 0) readonly buffer X { float x[]; };
-layout(std430, binding = 1) readonly buffer Wt { float w[]; };
-layout(std430, binding = 2) readonly buffer Bias { float bias[]; };
+SUBQ_FLOAT_BUFFER(0, readonly, x)
+SUBQ_FLOAT_BUFFER(1, readonly, w)
+SUBQ_FLOAT_BUFFER(2, readonly, bias)
 layout(std430, binding = 3) readonly buffer Cu { int cu[]; };
 layout(std430, binding = 4) readonly buffer SeqIdx { int seq_idx[]; };
 layout(std430, binding = 5) readonly buffer SeqStart { int seq_start[]; };
-layout(std430, binding = 6) readonly buffer Init { float init[]; };
-layout(std430, binding = 7) writeonly buffer Y { float y[]; };
+SUBQ_FLOAT_BUFFER(6, readonly, init)
+SUBQ_FLOAT_BUFFER(7, writeonly, y)
 
 layout(push_constant) uniform Params {
     uint x_first, w_first, bias_first, cu_first, idx_first, start_first, init_first, y_first;
@@ -52,7 +56,7 @@ uint find_request(uint t) {
 // x at token src, 0 outside [0, T). The load itself is unconditional (clamped address) so that
 // the loads of an unrolled loop can all be in flight at once.
 float x_at(int src, uint c) {
-    float v = x[p.x_first + uint(clamp(src, 0, int(p.tokens) - 1)) * p.x_stride[0] + c * p.x_stride[1]];
+    float v = SUBQ_LOAD(x, 0, p.x_first + uint(clamp(src, 0, int(p.tokens) - 1)) * p.x_stride[0] + c * p.x_stride[1]);
     return src >= 0 && src < int(p.tokens) ? v : 0.0;
 }
 
@@ -61,7 +65,7 @@ float x_at(int src, uint c) {
 float state_tap(int r, int s, int src, uint c) {
     int col = int(WIDTH - 1u) - (s - src);
     if ((p.flags & HAS_INIT) == 0u || r < 0 || r >= int(p.requests) || col < 0) return 0.0;
-    return init[p.init_first + uint(r) * p.init_stride[0] + c * p.init_stride[1] + uint(col) * p.init_stride[2]];
+    return SUBQ_LOAD(init, 6, p.init_first + uint(r) * p.init_stride[0] + c * p.init_stride[1] + uint(col) * p.init_stride[2]);
 }
 
 float silu(float acc) { return acc / (1.0 + exp(-acc)); }
@@ -101,7 +105,7 @@ void general(uint c, uint t0) {
             int src = int(t) - int(WIDTH - 1u) + int(j);
             acc += wt[j] * (src >= start ? x_at(src, c) : state_tap(req, start, src, c));
         }
-        y[p.y_first + t * p.y_stride[0] + c * p.y_stride[1]] = silu(acc);
+        SUBQ_STORE(y, 7, p.y_first + t * p.y_stride[0] + c * p.y_stride[1], silu(acc));
     }
 }
 
@@ -112,8 +116,8 @@ void main() {
     uint c = group % channel_groups * WORKGROUP + gl_LocalInvocationID.x;
     if (t0 >= p.tokens || c >= p.dim) return;
 
-    [[unroll]] for (uint j = 0u; j < WIDTH; j++) wt[j] = w[p.w_first + c * p.w_stride[0] + j * p.w_stride[1]];
-    channel_bias = (p.flags & HAS_BIAS) != 0u ? bias[p.bias_first + c * p.bias_stride] : 0.0;
+    [[unroll]] for (uint j = 0u; j < WIDTH; j++) wt[j] = SUBQ_LOAD(w, 1, p.w_first + c * p.w_stride[0] + j * p.w_stride[1]);
+    channel_bias = (p.flags & HAS_BIAS) != 0u ? SUBQ_LOAD(bias, 2, p.bias_first + c * p.bias_stride) : 0.0;
 
     if (!interior(t0)) {
         general(c, t0);
@@ -126,6 +130,6 @@ void main() {
     [[unroll]] for (uint i = 0u; i < STEPS; i++) {
         float acc = channel_bias;
         [[unroll]] for (uint j = 0u; j < WIDTH; j++) acc += wt[j] * window[i + j];
-        y[p.y_first + (t0 + i) * p.y_stride[0] + c * p.y_stride[1]] = silu(acc);
+        SUBQ_STORE(y, 7, p.y_first + (t0 + i) * p.y_stride[0] + c * p.y_stride[1], silu(acc));
     }
 }

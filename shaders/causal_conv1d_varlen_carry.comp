@@ -2,12 +2,16 @@
 // The state each packed request leaves behind (the companion of causal_conv1d_varlen), width K:
 // next[r, c, j] = x[start + len - K + j, c] if len - K + j >= 0, else prev[r, c, j + len].
 // One invocation per (request, channel), neighbouring channels side by side.
-layout(local_size_x_id = 0) in;
+#extension GL_GOOGLE_include_directive : require
+#include "dtype.glsl"
 
-layout(std430, binding = 0) readonly buffer X { float x[]; };
+layout(local_size_x_id = 0) in;
+layout(constant_id = 1) const uint DTYPES = 0u; // dtype.glsl
+
+SUBQ_FLOAT_BUFFER(0, readonly, x)
 layout(std430, binding = 1) readonly buffer Cu { int cu[]; };
-layout(std430, binding = 2) readonly buffer Prev { float prev[]; };
-layout(std430, binding = 3) buffer Next { float next[]; };
+SUBQ_FLOAT_BUFFER(2, readonly, prev)
+SUBQ_FLOAT_BUFFER(3, , next)
 
 layout(push_constant) uniform Params {
     uint x_first, cu_first, prev_first, next_first;
@@ -34,11 +38,11 @@ void main() {
         int src = len - int(p.width) + int(j);
         float v;
         if (src >= 0) {
-            v = x[p.x_first + uint(start + src) * p.x_stride[0] + c * p.x_stride[1]];
+            v = SUBQ_LOAD(x, 0, p.x_first + uint(start + src) * p.x_stride[0] + c * p.x_stride[1]);
         } else {
             uint col = j + uint(len);
-            v = in_place ? next[next_row + col * p.next_stride[2]] : prev[prev_row + col * p.prev_stride[2]];
+            v = in_place ? SUBQ_LOAD(next, 3, next_row + col * p.next_stride[2]) : SUBQ_LOAD(prev, 2, prev_row + col * p.prev_stride[2]);
         }
-        next[next_row + j * p.next_stride[2]] = v;
+        SUBQ_STORE(next, 3, next_row + j * p.next_stride[2], v);
     }
 }

@@ -1,12 +1,16 @@
 #version 450
 // Depthwise convolution over 1-3 spatial axes (lower ranks use size-1 axes): one invocation per
 // output element; y = bias[g] + sum_k w[g, k] * x[pos - pad + k], g = global channel / group_dim.
-layout(local_size_x_id = 0) in;
+#extension GL_GOOGLE_include_directive : require
+#include "dtype.glsl"
 
-layout(std430, binding = 0) readonly buffer X { float x[]; };
-layout(std430, binding = 1) readonly buffer W { float w[]; };
-layout(std430, binding = 2) readonly buffer Bias { float bias[]; };
-layout(std430, binding = 3) writeonly buffer Y { float y[]; };
+layout(local_size_x_id = 0) in;
+layout(constant_id = 1) const uint DTYPES = 0u;
+
+SUBQ_FLOAT_BUFFER(0, readonly, x)
+SUBQ_FLOAT_BUFFER(1, readonly, w)
+SUBQ_FLOAT_BUFFER(2, readonly, bias)
+SUBQ_FLOAT_BUFFER(3, writeonly, y)
 
 layout(push_constant) uniform Params {
     uint x_first, w_first, bias_first, y_first;
@@ -46,7 +50,7 @@ void main() {
     uint w_base = p.w_first + g * taps;
     uint x_base = p.x_first + o[0] * p.x_stride[0] + o[1] * p.x_stride[1];
 
-    float acc = (p.flags & HAS_BIAS) != 0u ? bias[p.bias_first + g] : 0.0;
+    float acc = (p.flags & HAS_BIAS) != 0u ? SUBQ_LOAD(bias, 2, p.bias_first + g) : 0.0;
     for (uint kd = 0u; kd < p.kernel_size[0]; kd++) {
         int d = int(o[2]) - p.pad[0] + int(kd);
         if (d < 0 || d >= int(p.in_size[0])) continue;
@@ -58,10 +62,10 @@ void main() {
             for (uint kw = 0u; kw < p.kernel_size[2]; kw++) {
                 int ww = int(o[4]) - p.pad[2] + int(kw);
                 if (ww < 0 || ww >= int(p.in_size[2])) continue;
-                acc += w[w_row + kw] * x[row + uint(ww) * p.x_stride[4]];
+                acc += SUBQ_LOAD(w, 1, w_row + kw) * SUBQ_LOAD(x, 0, row + uint(ww) * p.x_stride[4]);
             }
         }
     }
-    y[p.y_first + o[0] * p.y_stride[0] + o[1] * p.y_stride[1] + o[2] * p.y_stride[2] +
-      o[3] * p.y_stride[3] + o[4] * p.y_stride[4]] = acc;
+    SUBQ_STORE(y, 3, p.y_first + o[0] * p.y_stride[0] + o[1] * p.y_stride[1] + o[2] * p.y_stride[2] +
+                         o[3] * p.y_stride[3] + o[4] * p.y_stride[4], acc);
 }

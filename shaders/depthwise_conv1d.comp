@@ -7,20 +7,24 @@
 // invocations take neighbouring channels and each computes STEPS outputs from STEPS + K - 1 loads.
 // Loops over K, PER_THREAD and STEPS unroll fully so the tap and window arrays stay in registers
 // and the loads of one invocation can all be in flight at once.
+#extension GL_GOOGLE_include_directive : require
+#include "dtype.glsl"
+
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const uint K = 3u;
 layout(constant_id = 2) const uint TIME_INNER = 1u;
 
 layout(constant_id = 3) const uint PER_THREAD = 4u;
 layout(constant_id = 4) const uint STEPS = 32u;
+layout(constant_id = 5) const uint DTYPES = 0u;
 
 const uint WORKGROUP = gl_WorkGroupSize.x;
 const uint TILE = WORKGROUP * PER_THREAD;
 
-layout(std430, binding = 0) readonly buffer X { float x[]; };
-layout(std430, binding = 1) readonly buffer W { float w[]; };
-layout(std430, binding = 2) readonly buffer Bias { float bias[]; };
-layout(std430, binding = 3) writeonly buffer Y { float y[]; };
+SUBQ_FLOAT_BUFFER(0, readonly, x)
+SUBQ_FLOAT_BUFFER(1, readonly, w)
+SUBQ_FLOAT_BUFFER(2, readonly, bias)
+SUBQ_FLOAT_BUFFER(3, writeonly, y)
 
 layout(push_constant) uniform Params {
     uint x_first, w_first, bias_first, y_first;
@@ -40,14 +44,14 @@ float acc_init;
 
 void load_weights(uint channel) {
     uint g = (p.channel_base + channel) / p.group_dim;
-    [[unroll]] for (uint k = 0u; k < K; k++) taps[k] = w[p.w_first + g * K + k];
-    acc_init = p.has_bias != 0u ? bias[p.bias_first + g] : 0.0;
+    [[unroll]] for (uint k = 0u; k < K; k++) taps[k] = SUBQ_LOAD(w, 1, p.w_first + g * K + k);
+    acc_init = p.has_bias != 0u ? SUBQ_LOAD(bias, 2, p.bias_first + g) : 0.0;
 }
 
 // The load itself is unconditional (at a clamped, always valid address) so that the loads of an
 // unrolled loop can all be in flight at once; a branch around each would serialise them.
 float x_at(uint row, int t) {
-    float v = x[row + uint(clamp(t, 0, int(p.len_in) - 1)) * p.x_stride[2]];
+    float v = SUBQ_LOAD(x, 0, row + uint(clamp(t, 0, int(p.len_in) - 1)) * p.x_stride[2]);
     return t >= 0 && t < int(p.len_in) ? v : 0.0;
 }
 
@@ -67,7 +71,7 @@ void time_inner(uint group) {
         if (t0 + j >= p.len_out) break;
         float acc = acc_init;
         [[unroll]] for (uint k = 0u; k < K; k++) acc += taps[k] * tile[j + k];
-        y[y_row + (t0 + j) * p.y_stride[2]] = acc;
+        SUBQ_STORE(y, 3, y_row + (t0 + j) * p.y_stride[2], acc);
     }
 }
 
@@ -89,7 +93,7 @@ void channels_inner(uint group) {
         if (t0 + s >= p.len_out) break;
         float acc = acc_init;
         [[unroll]] for (uint k = 0u; k < K; k++) acc += taps[k] * window[s + k];
-        y[y_row + (t0 + s) * p.y_stride[2]] = acc;
+        SUBQ_STORE(y, 3, y_row + (t0 + s) * p.y_stride[2], acc);
     }
 }
 

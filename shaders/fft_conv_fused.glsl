@@ -19,6 +19,7 @@ layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const uint LOG_P = 1u;
 layout(constant_id = 2) const uint LOG_E = 1u;
 layout(constant_id = 3) const uint FLAGS = 0u;
+layout(constant_id = 4) const uint DTYPES = 0u; // dtype.glsl
 
 const bool HAS_PRE = (FLAGS & 1u) != 0u;
 const bool HAS_POST = (FLAGS & 2u) != 0u;
@@ -34,12 +35,12 @@ const uint PAIRS = gl_WorkGroupSize.x / T; // signals per workgroup: row pairs, 
 const uint PASSES = (LOG_P + LOG_E - 1u) / LOG_E;
 const uint LOG_REM = LOG_P - (PASSES - 1u) * LOG_E;
 
-layout(std430, binding = 0) readonly buffer X { float x[]; };
+SUBQ_FLOAT_BUFFER(0, readonly, x)
 layout(std430, binding = 1) readonly buffer Spectrum { float spectrum[]; };
-layout(std430, binding = 2) readonly buffer Pre { float pre[]; };
-layout(std430, binding = 3) readonly buffer Post { float post[]; };
-layout(std430, binding = 4) readonly buffer Shortcut { float shortcut[]; };
-layout(std430, binding = 5) writeonly buffer Y { float y[]; };
+SUBQ_FLOAT_BUFFER(2, readonly, pre)
+SUBQ_FLOAT_BUFFER(3, readonly, post)
+SUBQ_FLOAT_BUFFER(4, readonly, shortcut)
+SUBQ_FLOAT_BUFFER(5, writeonly, y)
 
 layout(push_constant) uniform Params {
     uint x_first, spectrum_first, pre_first, post_first, shortcut_first, y_first;
@@ -179,13 +180,13 @@ void set_row(uint h, uint pair)
     pre_row[h] = p.pre_first + b * p.pre_stride[0] + c * p.pre_stride[1];
     post_row[h] = p.post_first + b * p.post_stride[0] + c * p.post_stride[1];
     spectrum_row[h] = p.spectrum_first + b * p.spectrum_stride[0] + c * p.spectrum_stride[1];
-    d[h] = HAS_SHORTCUT ? shortcut[p.shortcut_first + c * p.shortcut_stride] : 0.0;
+    d[h] = HAS_SHORTCUT ? SUBQ_LOAD(shortcut, 4, p.shortcut_first + c * p.shortcut_stride) : 0.0;
 }
 
 float gated(uint h, uint n)
 {
     if (!valid[h] || n >= p.len) return 0.0;
-    return HAS_PRE ? x[x_row[h] + n] * pre[pre_row[h] + n] : x[x_row[h] + n];
+    return HAS_PRE ? SUBQ_LOAD(x, 0, x_row[h] + n) * SUBQ_LOAD(pre, 2, pre_row[h] + n) : SUBQ_LOAD(x, 0, x_row[h] + n);
 }
 
 // Only points below P / 2 can hold data: the rest is the padding.
@@ -268,7 +269,7 @@ void store(uint h, uint n, float conv, float gated_input)
 {
     if (!valid[h]) return;
     float v = HAS_SHORTCUT ? conv + d[h] * gated_input : conv;
-    y[y_row[h] + n] = HAS_POST ? v * post[post_row[h] + n] : v;
+    SUBQ_STORE(y, 5, y_row[h] + n, HAS_POST ? v * SUBQ_LOAD(post, 3, post_row[h] + n) : v);
 }
 
 // The inverse FFT of the conjugate left conj(y0 + i y1) in a[m] for the first P / 2 points

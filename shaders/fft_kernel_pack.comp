@@ -2,10 +2,14 @@
 // A kernel [Bk, C, *K] (any strides) placed for its FFT: point p < M of each axis gets the sum of
 // the taps m = p + shift (mod M) (usually one, more when K > M), times scale = 1/prod(F), which
 // pre-pays the unnormalised inverse; points M..F-1 get zero. Every one of the F points is
-// written: the kernel plan reads them all.
-layout(local_size_x_id = 0) in;
+// written: the kernel plan reads them all. The kernel may be f32, f16 or bf16 (dtype.glsl).
+#extension GL_GOOGLE_include_directive : require
+#include "dtype.glsl"
 
-layout(std430, binding = 0) readonly buffer Kernel { float k[]; };
+layout(local_size_x_id = 0) in;
+layout(constant_id = 1) const uint DTYPES = 0u;
+
+SUBQ_FLOAT_BUFFER(0, readonly, k)
 layout(std430, binding = 1) writeonly buffer Real { float real[]; };
 
 layout(push_constant) uniform Params {
@@ -34,6 +38,6 @@ void main() {
     for (uint md = (pd + p.shift[0]) % p.fold[0]; placed && md < p.k_size[0]; md += p.fold[0])
         for (uint mh = (ph + p.shift[1]) % p.fold[1]; mh < p.k_size[1]; mh += p.fold[1])
             for (uint mw = (pw + p.shift[2]) % p.fold[2]; mw < p.k_size[2]; mw += p.fold[2])
-                acc += k[base + md * p.k_stride[0] + mh * p.k_stride[1] + mw * p.k_stride[2]];
+                acc += SUBQ_LOAD(k, 0, base + md * p.k_stride[0] + mh * p.k_stride[1] + mw * p.k_stride[2]);
     real[r * p.real_row + pd * p.real_stride_d + ph * p.real_stride_h + pw] = acc * p.scale;
 }

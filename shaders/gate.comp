@@ -2,17 +2,19 @@
 // y = a * act(b) (HAS_A = 1) or y = act(b) (HAS_A = 0) over tensors of one shape and any strides
 // (rank <= 5, padded with leading size-1 axes). VEC4 = 1: the last axis is contiguous in every
 // tensor, its size and every other stride and first element are multiples of 4 (checked by the
-// host), so each invocation moves four neighbours as one 16-byte access.
+// host), so each invocation moves four neighbours as one 16-byte access; f32 tensors only.
 #extension GL_GOOGLE_include_directive : require
 #include "activation.glsl"
+#include "dtype.glsl"
 
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const uint VEC4 = 0u;
 layout(constant_id = 2) const uint HAS_A = 1u;
+layout(constant_id = 3) const uint DTYPES = 0u; // dtype.glsl
 
-layout(std430, binding = 0) readonly buffer A { float a[]; };
-layout(std430, binding = 1) readonly buffer B { float b[]; };
-layout(std430, binding = 2) writeonly buffer Y { float y[]; };
+SUBQ_FLOAT_BUFFER(0, readonly, a)
+SUBQ_FLOAT_BUFFER(1, readonly, b)
+SUBQ_FLOAT_BUFFER(2, writeonly, y)
 layout(std430, binding = 0) readonly buffer A4 { vec4 a4[]; };
 layout(std430, binding = 1) readonly buffer B4 { vec4 b4[]; };
 layout(std430, binding = 2) writeonly buffer Y4 { vec4 y4[]; };
@@ -48,7 +50,7 @@ void main() {
         for (uint k = 0u; k < 4u; k++) v[k] = subq_activate(v[k], p.activation);
         y4[yi / 4u] = HAS_A != 0u ? a4[ai / 4u] * v : v;
     } else {
-        float v = subq_activate(b[bi], p.activation);
-        y[yi] = HAS_A != 0u ? a[ai] * v : v;
+        float v = subq_activate(SUBQ_LOAD(b, 1, bi), p.activation);
+        SUBQ_STORE(y, 2, yi, HAS_A != 0u ? SUBQ_LOAD(a, 0, ai) * v : v);
     }
 }

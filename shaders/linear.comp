@@ -19,8 +19,10 @@
 //    a shader's loops after 65535 iterations in all.
 //    VEC_LOAD (host: K, row strides and first elements of x and W multiples of 4) loads 16 bytes
 //    at a time; VEC_STORE likewise for y.
-// A cooperative-matrix (fp16) variant keeps this skeleton: only the per-k inner product changes.
+// x, W, bias and y are each f32, f16 or bf16 (dtype.glsl); vector access moves four of any.
 #extension GL_EXT_control_flow_attributes : require
+#extension GL_GOOGLE_include_directive : require
+#include "dtype.glsl"
 
 layout(local_size_x_id = 0) in; // (BM / TM) * (BN / TN); BN / TN a multiple of 8, BM / TM of 4
 layout(constant_id = 1) const uint BM = 128u;
@@ -30,6 +32,7 @@ layout(constant_id = 4) const uint TM = 8u;
 layout(constant_id = 5) const uint TN = 8u;
 layout(constant_id = 6) const uint VEC_LOAD = 1u;
 layout(constant_id = 7) const uint VEC_STORE = 1u;
+layout(constant_id = 8) const uint DTYPES = 0u;
 
 const uint WG = gl_WorkGroupSize.x;
 const uint RM = BM / TM; // invocations along M
@@ -43,13 +46,13 @@ const uint LB = BN * BK / LOAD_WIDTH / WG;
 const uint K_LOADERS = BK / LOAD_WIDTH;    // invocations loading one row of a tile
 const uint INVALID = 0xffffffffu;
 
-layout(std430, binding = 0) readonly buffer X { float x[]; };
-layout(std430, binding = 0) readonly buffer X4 { vec4 x4[]; };
-layout(std430, binding = 1) readonly buffer W { float w[]; };
-layout(std430, binding = 1) readonly buffer W4 { vec4 w4[]; };
-layout(std430, binding = 2) readonly buffer Bias { float bias[]; };
-layout(std430, binding = 3) buffer Y { float y[]; };
-layout(std430, binding = 3) buffer Y4 { vec4 y4[]; };
+SUBQ_FLOAT_BUFFER(0, readonly, x)
+SUBQ_FLOAT4_BUFFER(0, readonly, x)
+SUBQ_FLOAT_BUFFER(1, readonly, w)
+SUBQ_FLOAT4_BUFFER(1, readonly, w)
+SUBQ_FLOAT_BUFFER(2, readonly, bias)
+SUBQ_FLOAT_BUFFER(3, , y)
+SUBQ_FLOAT4_BUFFER(3, , y)
 
 layout(push_constant) uniform Params {
     uint x_first, w_first, bias_first, y_first;
@@ -96,13 +99,13 @@ void fetch(uint k0) {
     uint k = k0 + (tid % K_LOADERS) * LOAD_WIDTH;
     [[unroll]] for (uint i = 0u; i < LA; i++) {
         bool ok = a_base[i] != INVALID && k < p.k_end;
-        if (VEC_LOAD != 0u) a_next[i] = ok ? x4[(a_base[i] + k) / 4u] : vec4(0.0);
-        else a_next[i].x = ok ? x[a_base[i] + k] : 0.0;
+        if (VEC_LOAD != 0u) a_next[i] = ok ? SUBQ_LOAD4(x, 0, (a_base[i] + k) / 4u) : vec4(0.0);
+        else a_next[i].x = ok ? SUBQ_LOAD(x, 0, a_base[i] + k) : 0.0;
     }
     [[unroll]] for (uint i = 0u; i < LB; i++) {
         bool ok = b_base[i] != INVALID && k < p.k_end;
-        if (VEC_LOAD != 0u) b_next[i] = ok ? w4[(b_base[i] + k) / 4u] : vec4(0.0);
-        else b_next[i].x = ok ? w[b_base[i] + k] : 0.0;
+        if (VEC_LOAD != 0u) b_next[i] = ok ? SUBQ_LOAD4(w, 1, (b_base[i] + k) / 4u) : vec4(0.0);
+        else b_next[i].x = ok ? SUBQ_LOAD(w, 1, b_base[i] + k) : 0.0;
     }
 }
 
@@ -143,7 +146,7 @@ void write_out(uint m0, uint n0, uint tx, uint ty) {
     [[unroll]] for (uint c = 0u; c < TN / 4u; c++) {
         uint n = n0 + c * 4u * RN + tx * 4u;
         [[unroll]] for (uint e = 0u; e < 4u; e++)
-            bv[c][e] = p.has_bias != 0u && n + e < p.N ? bias[p.bias_first + n + e] : 0.0;
+            bv[c][e] = p.has_bias != 0u && n + e < p.N ? SUBQ_LOAD(bias, 2, p.bias_first + n + e) : 0.0;
     }
     [[unroll]] for (uint i = 0u; i < TM; i++) {
         uint m = m0 + (i / 4u) * 4u * RM + ty * 4u + i % 4u;
@@ -153,10 +156,11 @@ void write_out(uint m0, uint n0, uint tx, uint ty) {
             uint n = n0 + c * 4u * RN + tx * 4u;
             vec4 v = acc[i][c] + bv[c];
             if (VEC_STORE != 0u) {
-                if (n < p.N) y4[(row + n) / 4u] = p.accumulate != 0u ? y4[(row + n) / 4u] + v : v;
+                if (n < p.N) SUBQ_STORE4(y, 3, (row + n) / 4u, p.accumulate != 0u ? SUBQ_LOAD4(y, 3, (row + n) / 4u) + v : v);
             } else {
                 [[unroll]] for (uint e = 0u; e < 4u; e++)
-                    if (n + e < p.N) y[row + n + e] = p.accumulate != 0u ? y[row + n + e] + v[e] : v[e];
+                    if (n + e < p.N)
+                        SUBQ_STORE(y, 3, row + n + e, p.accumulate != 0u ? SUBQ_LOAD(y, 3, row + n + e) + v[e] : v[e]);
             }
         }
     }

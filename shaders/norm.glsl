@@ -1,4 +1,4 @@
-// Body of norm.comp and norm_subgroup.comp (the latter defines NORM_SUBGROUP and reduces with
+// Body of norm.comp and norm_subgroup.comp, which include dtype.glsl first (the latter defines NORM_SUBGROUP and reduces with
 // subgroup arithmetic; the former only with shared memory, for devices without it).
 //
 // RMS, layer or L2 norm over the channel axis of every row, where a row is one index of all other
@@ -15,16 +15,17 @@
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const uint VALS = 4u;
 layout(constant_id = 2) const uint COLUMNS = 0u;
+layout(constant_id = 3) const uint DTYPES = 0u; // dtype.glsl
 
 const uint WG = gl_WorkGroupSize.x;
 const uint KIND_RMS = 0u, KIND_LAYER = 1u, KIND_L2 = 2u;
 const uint HAS_GAMMA = 1u, HAS_BETA = 2u, GATE_BEFORE = 4u, GATE_AFTER = 8u;
 
-layout(std430, binding = 0) readonly buffer A { float a[]; };
-layout(std430, binding = 1) readonly buffer B { float b[]; };
-layout(std430, binding = 2) readonly buffer Gamma { float gamma[]; };
-layout(std430, binding = 3) readonly buffer Beta { float beta[]; };
-layout(std430, binding = 4) writeonly buffer Y { float y[]; };
+SUBQ_FLOAT_BUFFER(0, readonly, a)
+SUBQ_FLOAT_BUFFER(1, readonly, b)
+SUBQ_FLOAT_BUFFER(2, readonly, gamma)
+SUBQ_FLOAT_BUFFER(3, readonly, beta)
+SUBQ_FLOAT_BUFFER(4, writeonly, y)
 
 layout(push_constant) uniform Params {
     uint a_first, b_first, gamma_first, beta_first, y_first;
@@ -57,8 +58,8 @@ void locate_row(uint row) {
 
 // What the norm reads at channel c: a, or a * act(b) with the gate before the norm.
 float load(uint c) {
-    float v = a[a_row + c * p.a_stride[4]];
-    if ((p.flags & GATE_BEFORE) != 0u) v *= subq_activate(b[b_row + c * p.b_stride[4]], p.activation);
+    float v = SUBQ_LOAD(a, 0, a_row + c * p.a_stride[4]);
+    if ((p.flags & GATE_BEFORE) != 0u) v *= subq_activate(SUBQ_LOAD(b, 1, b_row + c * p.b_stride[4]), p.activation);
     return v;
 }
 
@@ -71,10 +72,10 @@ struct normaliser {
 
 void store(uint c, float v, normaliser n) {
     v = ((v - n.first) - n.mean_d) * n.scale;
-    if ((p.flags & HAS_GAMMA) != 0u) v *= gamma[p.gamma_first + c];
-    if ((p.flags & HAS_BETA) != 0u) v += beta[p.beta_first + c];
-    if ((p.flags & GATE_AFTER) != 0u) v *= subq_activate(b[b_row + c * p.b_stride[4]], p.activation);
-    y[y_row + c * p.y_stride[4]] = v;
+    if ((p.flags & HAS_GAMMA) != 0u) v *= SUBQ_LOAD(gamma, 2, p.gamma_first + c);
+    if ((p.flags & HAS_BETA) != 0u) v += SUBQ_LOAD(beta, 3, p.beta_first + c);
+    if ((p.flags & GATE_AFTER) != 0u) v *= subq_activate(SUBQ_LOAD(b, 1, b_row + c * p.b_stride[4]), p.activation);
+    SUBQ_STORE(y, 4, y_row + c * p.y_stride[4], v);
 }
 
 // From sums over the row of d and d^2 (d = x - first; for the layer norm d^2 may be taken about

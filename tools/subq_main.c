@@ -14,6 +14,7 @@ static const struct {
     {"devices", command_devices, "list Vulkan devices, the one subq chooses, and its limits"},
     {"selftest", command_selftest, "check every operator against its CPU reference on the chosen device"},
     {"bench", command_bench, "time operators next to the device's copy bandwidth (subq bench --list)"},
+    {"cp-bench", command_cp_bench, "context parallelism over NCCL, one process per GPU: check and time"},
 };
 
 static int usage(FILE *out)

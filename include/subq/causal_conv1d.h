@@ -2,7 +2,8 @@
  * causal_conv1d_fn / causal_conv1d_update. Included by subq.h.
  *
  * All are depthwise cross-correlations: weight column W-1 multiplies the current token. Weights are
- * (D, W) for any W >= 1; every tensor may be a strided view; sums accumulate in fp32. Outputs
+ * (D, W) for any W >= 1; every tensor may be a strided view; float tensors (x, weights, bias, states,
+ * outputs) are each f32, f16 or bf16 (16-bit storage needed); sums accumulate in fp32. Outputs
  * share no memory with inputs, except where a call says it updates in place. */
 #ifndef SUBQ_CAUSAL_CONV1D_H
 #define SUBQ_CAUSAL_CONV1D_H

@@ -25,7 +25,8 @@ typedef struct subq_depthwise_conv_options {
 /* Depthwise convolution 1d/2d/3d (DistributedDepthwiseConvNd, or PyTorch ConvNd with groups = C).
  * x [B, C_local, *S] channels-first (any strides); weight [G, *K] compact, channel c of C uses
  * prototype c / (C / G); bias [G] or NULL; y [B, C_local, *S_out]. With cp_size P, this rank holds
- * channels [cp_rank * C/P, (cp_rank + 1) * C/P). Cross-correlation, as F.conv1d. */
+ * channels [cp_rank * C/P, (cp_rank + 1) * C/P). Cross-correlation, as F.conv1d. Each tensor f32,
+ * f16 or bf16 (16-bit storage needed), accumulated in fp32. */
 subq_status subq_depthwise_conv(subq_stream *stream, const subq_tensor *x, const subq_tensor *weight,
                                 const subq_tensor *bias, const subq_depthwise_conv_options *options,
                                 subq_tensor *y);

@@ -4,7 +4,10 @@
  *
  * A kernel's spectrum is an object of its own: computed once by subq_fft_kernel_create for an input
  * size, reused by every subq_fft_conv call (at inference the kernel does not change), refreshed by
- * subq_fft_kernel_update when the weights do. */
+ * subq_fft_kernel_update when the weights do.
+ *
+ * x, y, pre, post, shortcut and the kernel are each f32, f16 or bf16 (16-bit storage needed); the
+ * transforms and the spectrum are fp32 whatever they are. */
 #ifndef SUBQ_FFT_CONV_H
 #define SUBQ_FFT_CONV_H
 

@@ -8,7 +8,8 @@
  * _flop_count (per sample, the reference's formulas) and _describe (the reference's extra_repr).
  * Forwards record into a stream; a module keeps its generated kernel and its spectrum per spatial
  * size (and its scratch per input shape) until its weights change. A module is used by one stream
- * at a time; destroy it only when the streams that used it have finished. */
+ * at a time; destroy it only when the streams that used it have finished. Forward inputs and outputs
+ * may be f32, f16 or bf16 (parameters, scratch and arithmetic stay fp32). */
 #ifndef SUBQ_HYENA_H
 #define SUBQ_HYENA_H
 

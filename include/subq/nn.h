@@ -1,7 +1,8 @@
 /* The Hyena mixer's pointwise and projection layers (SPEC.md sections 3 and 5): activations, gates,
  * norms over the channel axis, and linear projections. Included by subq.h.
  *
- * All tensors are f32. "Any strides" means any view subq_tensor_view can make (permuted, sliced,
+ * Every tensor may be f32, f16 or bf16 (16-bit ones where the device has 16-bit storage), mixed
+ * freely; the math is fp32. "Any strides" means any view subq_tensor_view can make (permuted, sliced,
  * broadcast inputs with stride 0). Where a function says "in place", its output may be the very
  * same view as that input, or interleaved with it without sharing an element (q written while k
  * is read, both column blocks of one [M, 3C] projection); any other overlap is refused. */

@@ -131,8 +131,9 @@ void subq_tensor_destroy(subq_tensor *tensor);
 subq_status subq_tensor_upload(subq_tensor *tensor, const void *host, size_t bytes);
 subq_status subq_tensor_download(const subq_tensor *tensor, void *host, size_t bytes);
 
-/* Record into a stream a copy between tensors of the same shape and dtype, any strides (e.g. a
- * layout change through a permuted view). */
+/* Record into a stream a copy between tensors of the same shape, any strides (e.g. a layout change
+ * through a permuted view). Float tensors may differ in dtype: f32, f16 and bf16 convert (to the
+ * nearest, ties to even); i32 copies only to i32. */
 subq_status subq_tensor_copy(subq_stream *stream, const subq_tensor *source, subq_tensor *destination);
 
 subq_dtype subq_tensor_dtype(const subq_tensor *tensor);
@@ -179,5 +180,7 @@ typedef enum subq_activation {
 #include "subq/hyena.h"
 #include "subq/safetensors.h"
 #include "subq/model.h"
+#include "subq/s4.h"
+#include "subq/cp.h"
 
 #endif

@@ -13,11 +13,29 @@ import numpy as np
 from . import _lib
 from ._lib import lib
 
-__all__ = ["SubqError", "Context", "Tensor", "devices", "depthwise_conv", "activation", "gate", "norm", "gated_norm",
+__all__ = ["SubqError", "Context", "Tensor", "devices", "copy", "to_bfloat16_bits", "from_bfloat16_bits",
+           "depthwise_conv", "activation", "gate", "norm", "gated_norm",
            "causal_conv1d", "causal_conv1d_update", "causal_conv1d_varlen", "causal_conv1d_varlen_carry_states",
            "linear", "FFTKernel", "fft_conv", "ckconv_grid", "ckconv_siren", "ckconv_mask"]
 
-_DTYPES = {np.dtype(np.float32): 0, np.dtype(np.int32): 3}
+# subq dtype code and the NumPy type holding its bits on the host; bf16 has no NumPy type, so its
+# tensors take and give float32 arrays (rounded to nearest even on upload, exact on download).
+_DTYPES = {"float32": (0, np.float32), "float16": (1, np.float16), "bfloat16": (2, np.uint16), "int32": (3, np.int32)}
+
+
+def _dtype_name(dtype):
+    return dtype if dtype == "bfloat16" else np.dtype(dtype).name
+
+
+def to_bfloat16_bits(values):
+    """float32 values -> bf16 bit patterns (uint16), rounded to nearest even as subq rounds."""
+    bits = np.ascontiguousarray(values, dtype=np.float32).view(np.uint32).astype(np.uint64)
+    rounded = ((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16).astype(np.uint16)
+    return np.where(np.isnan(np.asarray(values, dtype=np.float32)), np.uint16(0x7FC0), rounded)
+
+
+def from_bfloat16_bits(bits):
+    return (np.asarray(bits, dtype=np.uint16).astype(np.uint32) << 16).view(np.float32)
 _PADDINGS = {"same": 0, "causal": 1, "explicit": 2}
 _ACTIVATIONS = {None: 0, "none": 0, "identity": 0, "silu": 1, "swish": 1, "sigmoid": 2, "gelu": 3,
                 "gelu_tanh": 4, "softplus": 5}
@@ -79,20 +97,21 @@ class Context:
     def validation_messages(self):
         return lib.subq_context_validation_message_count(self._handle)
 
-    def tensor(self, array):
-        """A device tensor holding a copy of a NumPy array (float32 or int32)."""
+    def tensor(self, array, dtype=None):
+        """A device tensor holding a copy of a NumPy array (float32, float16 or int32; dtype="bfloat16"
+        rounds float values to bf16)."""
         array = np.ascontiguousarray(array)
-        t = self.empty(array.shape, array.dtype)
+        t = self.empty(array.shape, array.dtype if dtype is None else dtype)
         t.upload(array)
         return t
 
     def empty(self, shape, dtype=np.float32):
-        dtype = np.dtype(dtype)
-        if dtype not in _DTYPES:
-            raise TypeError(f"dtype {dtype} is not supported (float32, int32)")
+        name = _dtype_name(dtype)
+        if name not in _DTYPES:
+            raise TypeError(f"dtype {name} is not supported (float32, float16, bfloat16, int32)")
         handle = ctypes.c_void_p()
-        _check(lib.subq_tensor_create(self._handle, _DTYPES[dtype], len(shape), _shape(shape), ctypes.byref(handle)))
-        return Tensor(self, handle, tuple(shape), dtype)
+        _check(lib.subq_tensor_create(self._handle, _DTYPES[name][0], len(shape), _shape(shape), ctypes.byref(handle)))
+        return Tensor(self, handle, tuple(shape), name)
 
     def close(self):
         if self._handle:
@@ -126,15 +145,18 @@ class Tensor:
         self.context, self._handle, self.shape, self.dtype, self._base = context, handle, shape, dtype, base
 
     def upload(self, array):
-        array = np.ascontiguousarray(array, dtype=self.dtype)
+        if self.dtype == "bfloat16":
+            array = to_bfloat16_bits(array)
+        array = np.ascontiguousarray(array, dtype=_DTYPES[self.dtype][1])
         if array.shape != self.shape:
             raise ValueError(f"array shape {array.shape} != tensor shape {self.shape}")
         _check(lib.subq_tensor_upload(self._handle, array.ctypes.data, array.nbytes))
 
     def numpy(self):
-        out = np.empty(self.shape, dtype=self.dtype)
+        """The values as NumPy holds them (bf16 as float32)."""
+        out = np.empty(self.shape, dtype=_DTYPES[self.dtype][1])
         _check(lib.subq_tensor_download(self._handle, out.ctypes.data, out.nbytes))
-        return out
+        return from_bfloat16_bits(out) if self.dtype == "bfloat16" else out
 
     def view(self, shape, strides=None, offset=0):
         """A view with element strides (None: dense), e.g. a channels-last tensor seen channels-first."""
@@ -160,6 +182,12 @@ def _run(context, record):
     context._stream.wait()
 
 
+def copy(source, destination):
+    """destination = source (subq_tensor_copy): any strides; float dtypes convert."""
+    _run(source.context, lambda s: lib.subq_tensor_copy(s, source._handle, destination._handle))
+    return destination
+
+
 def depthwise_conv(x, weight, bias=None, padding="same", explicit_padding=(0, 0, 0), channels=0,
                    cp_rank=0, cp_size=0, out=None):
     """Depthwise conv 1d/2d/3d (subq_depthwise_conv): x [B, C, *S], weight [G, *K], bias [G]."""
@@ -171,7 +199,7 @@ def depthwise_conv(x, weight, bias=None, padding="same", explicit_padding=(0, 0,
     if out is None:
         spatial = [n + (2 * explicit_padding[a] - weight.shape[1 + a] + 1 if padding == "explicit" else 0)
                    for a, n in enumerate(x.shape[2:])]
-        out = x.context.empty([x.shape[0], x.shape[1], *spatial])
+        out = x.context.empty([x.shape[0], x.shape[1], *spatial], x.dtype)
     _run(x.context, lambda s: lib.subq_depthwise_conv(s, x._handle, weight._handle,
                                                       bias._handle if bias is not None else None,
                                                       ctypes.byref(options), out._handle))
@@ -184,14 +212,14 @@ def _handle(tensor):
 
 def activation(x, name, out=None):
     """y = act(x) (subq_activation_apply); name: silu, sigmoid, gelu, gelu_tanh, softplus or none."""
-    out = out if out is not None else x.context.empty(x.shape)
+    out = out if out is not None else x.context.empty(x.shape, x.dtype)
     _run(x.context, lambda s: lib.subq_activation_apply(s, x._handle, _ACTIVATIONS[name], out._handle))
     return out
 
 
 def gate(a, b, name, out=None):
     """y = a * act(b) (subq_gate); out may be a or b itself."""
-    out = out if out is not None else a.context.empty(a.shape)
+    out = out if out is not None else a.context.empty(a.shape, a.dtype)
     _run(a.context, lambda s: lib.subq_gate(s, a._handle, b._handle, _ACTIVATIONS[name], out._handle))
     return out
 
@@ -206,7 +234,7 @@ def _norm_options(kind, layout, eps, gate_position="before"):
 def norm(x, kind="rms", gamma=None, beta=None, layout="channels_last", eps=0.0, out=None):
     """Norm over the channel axis (subq_norm): kind rms, layer or l2; eps 0 means the kind's default."""
     options = _norm_options(kind, layout, eps)
-    out = out if out is not None else x.context.empty(x.shape)
+    out = out if out is not None else x.context.empty(x.shape, x.dtype)
     _run(x.context, lambda s: lib.subq_norm(s, x._handle, _handle(gamma), _handle(beta), ctypes.byref(options),
                                             out._handle))
     return out
@@ -216,7 +244,7 @@ def gated_norm(a, b, name, kind="rms", gamma=None, beta=None, layout="channels_l
                gate_position="before", out=None):
     """norm(a * act(b)) (gate_position "before") or norm(a) * act(b) ("after"): subq_gated_norm."""
     options = _norm_options(kind, layout, eps, gate_position)
-    out = out if out is not None else a.context.empty(a.shape)
+    out = out if out is not None else a.context.empty(a.shape, a.dtype)
     _run(a.context, lambda s: lib.subq_gated_norm(s, a._handle, b._handle, _ACTIVATIONS[name], _handle(gamma),
                                                   _handle(beta), ctypes.byref(options), out._handle))
     return out
@@ -224,7 +252,7 @@ def gated_norm(a, b, name, kind="rms", gamma=None, beta=None, layout="channels_l
 
 def linear(x, weight, bias=None, out=None):
     """y = x W^T + b (subq_linear): x [..., K], weight [N, K], bias [N]."""
-    out = out if out is not None else x.context.empty([*x.shape[:-1], weight.shape[0]])
+    out = out if out is not None else x.context.empty([*x.shape[:-1], weight.shape[0]], x.dtype)
     _run(x.context, lambda s: lib.subq_linear(s, x._handle, weight._handle, _handle(bias), out._handle))
     return out
 
@@ -243,7 +271,7 @@ def causal_conv1d_varlen(x, weight, bias, cu_seqlens, initial_states=None, seq_i
     """Megatron's causal_conv1d_varlen_fn with SiLU: x (T, D) packed, cu_seqlens (R+1) int32 tensor.
     host_cu_seqlens (a NumPy copy) spares the check its download of cu_seqlens."""
     options = _varlen_options(host_cu_seqlens)
-    out = out if out is not None else x.context.empty(x.shape)
+    out = out if out is not None else x.context.empty(x.shape, x.dtype)
     _run(x.context, lambda s: lib.subq_causal_conv1d_varlen(
         s, x._handle, weight._handle, _handle(bias), cu_seqlens._handle, _handle(initial_states), _handle(seq_idx),
         _handle(seq_start), ctypes.byref(options), out._handle))
@@ -253,7 +281,7 @@ def causal_conv1d_varlen(x, weight, bias, cu_seqlens, initial_states=None, seq_i
 def causal_conv1d_varlen_carry_states(x, cu_seqlens, prev, host_cu_seqlens=None, out=None):
     """The state (R, D, W) each request leaves for the next call; out may be prev (in place)."""
     options = _varlen_options(host_cu_seqlens)
-    out = out if out is not None else x.context.empty(prev.shape)
+    out = out if out is not None else x.context.empty(prev.shape, x.dtype)
     _run(x.context, lambda s: lib.subq_causal_conv1d_varlen_carry_states(
         s, x._handle, cu_seqlens._handle, prev._handle, ctypes.byref(options), out._handle))
     return out
@@ -264,8 +292,8 @@ def causal_conv1d(x, weight, bias=None, seq_idx=None, initial_states=None, activ
     """Dao's causal_conv1d_fn: x (B, D, L) in either layout; activation None, "silu" or "swish".
     Returns out, or (out, final_states) with return_final_states."""
     options = _lib.ActivationOptions(_ACTIVATIONS[activation])
-    out = out if out is not None else x.context.empty(x.shape)
-    final = x.context.empty([x.shape[0], x.shape[1], weight.shape[1] - 1]) if return_final_states else None
+    out = out if out is not None else x.context.empty(x.shape, x.dtype)
+    final = x.context.empty([x.shape[0], x.shape[1], weight.shape[1] - 1], x.dtype) if return_final_states else None
     _run(x.context, lambda s: lib.subq_causal_conv1d(s, x._handle, weight._handle, _handle(bias), _handle(seq_idx),
                                                      _handle(initial_states), ctypes.byref(options), out._handle,
                                                      _handle(final)))
@@ -276,7 +304,7 @@ def causal_conv1d_update(x, conv_state, weight, bias=None, activation=None, cach
                          conv_state_indices=None, out=None):
     """Dao's causal_conv1d_update: x (B, D) or (B, D, L); conv_state is updated in place."""
     options = _lib.ActivationOptions(_ACTIVATIONS[activation])
-    out = out if out is not None else x.context.empty(x.shape)
+    out = out if out is not None else x.context.empty(x.shape, x.dtype)
     _run(x.context, lambda s: lib.subq_causal_conv1d_update(
         s, x._handle, conv_state._handle, weight._handle, _handle(bias), _handle(cache_seqlens),
         _handle(conv_state_indices), ctypes.byref(options), out._handle))
@@ -307,7 +335,7 @@ class FFTKernel:
         """y = post * (conv(u, k) + shortcut[c] * u), u = pre * x; each extra optional."""
         extras = _lib.FFTConvExtras(_handle(pre), _handle(post), _handle(shortcut))
         if out is None:
-            out = x.context.empty(x.shape)
+            out = x.context.empty(x.shape, x.dtype)
         _run(x.context, lambda s: lib.subq_fft_conv(s, x._handle, self._handle, ctypes.byref(extras), out._handle))
         return out
 
@@ -358,3 +386,7 @@ def ckconv_mask(kernel, grid, params, kind="gaussian", min_std=0.0, max_std=0.0)
 from .modules import CKConvND, Hyena, HyenaState, QKVConditionMixer, QKVSequenceMixer  # noqa: E402
 
 __all__ += ["CKConvND", "Hyena", "HyenaState", "QKVConditionMixer", "QKVSequenceMixer"]
+
+from .s4 import FFTConvS4, lrnnx_fft_conv, opt_ssm_choose, opt_ssm_forward  # noqa: E402
+
+__all__ += ["FFTConvS4", "lrnnx_fft_conv", "opt_ssm_choose", "opt_ssm_forward"]

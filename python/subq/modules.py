@@ -120,8 +120,11 @@ def ckconv_config(data_dim, hidden_dim, cache_size, generator="siren", generator
 
 
 class _Module:
-    """A created module: parameters by name, init, description, FLOP count."""
+    """A created module: parameters by name, init, description, FLOP count. Its calls take and give
+    NumPy arrays, held on the device as `dtype` ("float32", "float16" or "bfloat16"; the module's
+    parameters and its arithmetic stay fp32)."""
     _kind = None
+    dtype = "float32"
 
     def __init__(self, ctx, config, keep=()):
         self.ctx, self._keep, self._handle = ctx, keep, None
@@ -184,10 +187,11 @@ class _Module:
         self.ctx._stream.wait()
 
     def _tensors(self, *arrays):
-        return [None if a is None else self.ctx.tensor(np.ascontiguousarray(a, dtype=np.float32)) for a in arrays]
+        return [None if a is None else self.ctx.tensor(np.ascontiguousarray(a, dtype=np.float32), self.dtype)
+                for a in arrays]
 
     def _empty(self, shape):
-        return self.ctx.tensor(np.zeros(shape, dtype=np.float32))
+        return self.ctx.tensor(np.zeros(shape, dtype=np.float32), self.dtype)
 
     def __del__(self):
         if self._handle:

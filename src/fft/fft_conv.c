@@ -36,7 +36,7 @@ static subq_status check_x(const subq_fft_conv_call *c)
     if (subq_fft_kernel_context(c->kernel) != subq_stream_context(c->stream))
         return subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "fft_kernel: belongs to another context than the stream");
     const subq_fft_layout *l = subq_fft_kernel_layout(c->kernel);
-    SUBQ_TRY(subq_arg_tensor("x", c->x, c->stream, SUBQ_F32, l->axes + 2, l->axes + 2));
+    SUBQ_TRY(subq_arg_float_tensor("x", c->x, c->stream, l->axes + 2, l->axes + 2));
     SUBQ_TRY(check_input_size(c->x, l));
     if (c->x->shape[1] != subq_fft_kernel_channels(c->kernel))
         return subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "x: fft_kernel has %lld channels; x has %lld",
@@ -52,7 +52,7 @@ static subq_status check_x(const subq_fft_conv_call *c)
 /* pre, post and y have x's shape; y overlaps no input. */
 static subq_status check_like_x(const char *name, const subq_tensor *t, const subq_fft_conv_call *c)
 {
-    SUBQ_TRY(subq_arg_tensor(name, t, c->stream, SUBQ_F32, c->x->rank, c->x->rank));
+    SUBQ_TRY(subq_arg_float_tensor(name, t, c->stream, c->x->rank, c->x->rank));
     SUBQ_TRY(subq_arg_shape(name, t, c->x->rank, c->x->shape));
     return check_spatial_dense(name, t);
 }
@@ -62,7 +62,7 @@ static subq_status check_rest(const subq_fft_conv_call *c)
     if (c->pre) SUBQ_TRY(check_like_x("extras->pre", c->pre, c));
     if (c->post) SUBQ_TRY(check_like_x("extras->post", c->post, c));
     if (c->shortcut) {
-        SUBQ_TRY(subq_arg_tensor("extras->shortcut", c->shortcut, c->stream, SUBQ_F32, 1, 1));
+        SUBQ_TRY(subq_arg_float_tensor("extras->shortcut", c->shortcut, c->stream, 1, 1));
         SUBQ_TRY(subq_arg_shape("extras->shortcut", c->shortcut, 1, &c->channels));
     }
     SUBQ_TRY(check_like_x("y", c->y, c));

@@ -58,11 +58,13 @@ static rows_push make_rows_push(const subq_fft_conv_call *c)
     return p;
 }
 
+/* dtypes: shaders/dtype.glsl's DTYPES for the shaders that read and write the caller's tensors. */
 static subq_status dispatch(const subq_fft_conv_call *c, const subq_shader *shader, uint32_t bindings,
-                            const subq_arg *args, const void *push, uint32_t push_bytes, uint64_t invocations)
+                            const subq_arg *args, const void *push, uint32_t push_bytes, uint64_t invocations,
+                            uint32_t dtypes)
 {
-    subq_kernel kernel = {.shader = shader, .bindings = bindings, .push_bytes = push_bytes, .spec_count = 1,
-                          .spec = {WORKGROUP}};
+    subq_kernel kernel = {.shader = shader, .bindings = bindings, .push_bytes = push_bytes, .spec_count = 2,
+                          .spec = {WORKGROUP, dtypes}};
     uint32_t groups[3];
     SUBQ_TRY(subq_groups_1d(subq_stream_context(c->stream), invocations, WORKGROUP, groups));
     return subq_stream_dispatch(c->stream, &kernel, args, push, groups);
@@ -84,7 +86,7 @@ static subq_status multiply(const subq_fft_conv_call *c, subq_fft_plan *plan, co
     }
     p.kernel_first = subq_push_first(view ? view : spectrum) / 2;
     subq_arg args[2] = {{subq_fft_plan_spectrum(plan), true}, {view ? view : spectrum, false}};
-    subq_status status = dispatch(c, &subq_shader_fft_multiply, 2, args, &p, sizeof p, (uint64_t)p.rows * p.points);
+    subq_status status = dispatch(c, &subq_shader_fft_multiply, 2, args, &p, sizeof p, (uint64_t)p.rows * p.points, 0);
     subq_tensor_destroy(view);
     return status;
 }
@@ -94,15 +96,19 @@ static uint64_t volume(const uint32_t extent[3]) { return (uint64_t)extent[0] * 
 static subq_status record_chunk(const subq_fft_conv_call *c, subq_fft_plan *plan, const rows_push *p)
 {
     const subq_tensor *real = subq_fft_plan_real(plan);
+    const subq_tensor *pack_floats[3] = {c->x, c->pre, NULL};
     subq_arg pack[3] = {{c->x, false}, {c->pre ? c->pre : c->x, false}, {real, true}};
-    SUBQ_TRY(dispatch(c, &subq_shader_fft_pack, 3, pack, p, sizeof *p, p->rows * volume(p->fill)));
+    SUBQ_TRY(dispatch(c, subq_shader_for_dtypes(&subq_shader_fft_pack, &subq_shader_fft_pack_16, 3, pack_floats), 3,
+                      pack, p, sizeof *p, p->rows * volume(p->fill), subq_tensor_dtype_codes(3, pack_floats)));
     SUBQ_TRY(subq_fft_plan_forward(c->stream, plan));
     SUBQ_TRY(multiply(c, plan, p));
     SUBQ_TRY(subq_fft_plan_inverse(c->stream, plan));
+    const subq_tensor *floats[6] = {NULL, c->x, c->pre, c->post, c->shortcut, c->y};
     subq_arg epilogue[6] = {{real, false}, {c->x, false}, {c->pre ? c->pre : c->x, false},
                             {c->post ? c->post : c->x, false}, {c->shortcut ? c->shortcut : c->x, false},
                             {c->y, true}};
-    return dispatch(c, &subq_shader_fft_epilogue, 6, epilogue, p, sizeof *p, p->rows * volume(p->size));
+    return dispatch(c, subq_shader_for_dtypes(&subq_shader_fft_epilogue, &subq_shader_fft_epilogue_16, 6, floats), 6,
+                    epilogue, p, sizeof *p, p->rows * volume(p->size), subq_tensor_dtype_codes(6, floats));
 }
 
 subq_status subq_fft_conv_general(const subq_fft_conv_call *c)

@@ -64,8 +64,10 @@ static subq_status compute_spectrum(subq_stream *stream, subq_fft_kernel *fk, co
     subq_fft_plan_key key = subq_fft_layout_plan_key(&fk->layout, chunk, false);
     SUBQ_TRY(subq_fft_plan_get(fk->ctx, &key, &plan));
     pack_push push = make_pack_push(fk, kernel);
-    subq_kernel shader = {.shader = &subq_shader_fft_kernel_pack, .bindings = 2, .push_bytes = sizeof push,
-                          .spec_count = 1, .spec = {WORKGROUP}};
+    subq_kernel shader = {.shader = subq_shader_for_dtypes(&subq_shader_fft_kernel_pack, &subq_shader_fft_kernel_pack_16,
+                                                           1, &kernel),
+                          .bindings = 2, .push_bytes = sizeof push, .spec_count = 2,
+                          .spec = {WORKGROUP, subq_tensor_dtype_codes(1, &kernel)}};
     subq_status status = SUBQ_OK;
     for (int64_t row0 = 0; row0 < rows && status == SUBQ_OK; row0 += chunk) {
         int64_t n = rows - row0 < chunk ? rows - row0 : chunk;
@@ -101,7 +103,7 @@ static subq_status check_create(const subq_stream *s, const subq_tensor *kernel,
         if (input_size[a] < 1)
             return subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "input_size[%d]: expected >= 1, got %lld", a,
                              (long long)input_size[a]);
-    return subq_arg_tensor("kernel", kernel, s, SUBQ_F32, axes + 2, axes + 2);
+    return subq_arg_float_tensor("kernel", kernel, s, axes + 2, axes + 2);
 }
 
 subq_status subq_fft_kernel_create(subq_stream *stream, const subq_tensor *kernel, int spatial_rank,
@@ -136,7 +138,7 @@ subq_status subq_fft_kernel_update(subq_stream *stream, subq_fft_kernel *fk, con
     if (fk->ctx != subq_stream_context(stream))
         return subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "fft_kernel: belongs to another context than the stream");
     int rank = fk->layout.axes + 2;
-    SUBQ_TRY(subq_arg_tensor("kernel", kernel, stream, SUBQ_F32, rank, rank));
+    SUBQ_TRY(subq_arg_float_tensor("kernel", kernel, stream, rank, rank));
     SUBQ_TRY(subq_arg_shape("kernel", kernel, rank, fk->shape));
     return compute_spectrum(stream, fk, kernel);
 }

@@ -118,7 +118,7 @@ bool subq_fft_conv_fused_supports(const subq_context *ctx, int64_t length)
 /* [B, C, L] with the L axis dense. */
 static subq_status check_rows(const char *name, const subq_tensor *t, const subq_stream *s, const int64_t *shape)
 {
-    SUBQ_TRY(subq_arg_tensor(name, t, s, SUBQ_F32, 3, 3));
+    SUBQ_TRY(subq_arg_float_tensor(name, t, s, 3, 3));
     SUBQ_TRY(subq_arg_shape(name, t, 3, shape));
     if (shape[2] > 1 && t->strides[2] != 1)
         return subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "%s: expected the L axis dense (stride 1), got stride %lld",
@@ -149,14 +149,13 @@ static subq_status check_spectrum(const subq_tensor *spectrum, const subq_stream
 static subq_status check_args(const subq_stream *s, const fused_args *a)
 {
     SUBQ_TRY(subq_arg_stream(s));
-    SUBQ_TRY(subq_arg_tensor("x", a->x, s, SUBQ_F32, 3, 3));
     const int64_t *shape = a->x->shape;
     SUBQ_TRY(check_rows("x", a->x, s, shape));
     SUBQ_TRY(check_spectrum(a->spectrum, s, shape));
     if (a->pre) SUBQ_TRY(check_rows("pre", a->pre, s, shape));
     if (a->post) SUBQ_TRY(check_rows("post", a->post, s, shape));
     if (a->shortcut) {
-        SUBQ_TRY(subq_arg_tensor("shortcut", a->shortcut, s, SUBQ_F32, 1, 1));
+        SUBQ_TRY(subq_arg_float_tensor("shortcut", a->shortcut, s, 1, 1));
         SUBQ_TRY(subq_arg_shape("shortcut", a->shortcut, 1, &shape[1]));
     }
     SUBQ_TRY(check_rows("y", a->y, s, shape));
@@ -208,9 +207,14 @@ static subq_status record(subq_stream *stream, const subq_fused_plan *plan, cons
 {
     fused_push push = make_push(a);
     uint32_t threads = plan_threads(plan);
-    subq_kernel kernel = {.shader = plan->split ? &subq_shader_fft_conv_fused_split : &subq_shader_fft_conv_fused,
-                          .bindings = 6, .push_bytes = sizeof push, .spec_count = 4,
-                          .spec = {threads, plan->log_size, plan->log_per_thread, plan_flags(plan, a)}};
+    const subq_tensor *floats[6] = {a->x, NULL, a->pre, a->post, a->shortcut, a->y};
+    const subq_shader *shader =
+        plan->split ? subq_shader_for_dtypes(&subq_shader_fft_conv_fused_split, &subq_shader_fft_conv_fused_split_16, 6,
+                                             floats)
+                    : subq_shader_for_dtypes(&subq_shader_fft_conv_fused, &subq_shader_fft_conv_fused_16, 6, floats);
+    subq_kernel kernel = {.shader = shader, .bindings = 6, .push_bytes = sizeof push, .spec_count = 5,
+                          .spec = {threads, plan->log_size, plan->log_per_thread, plan_flags(plan, a),
+                                   subq_tensor_dtype_codes(6, floats)}};
     const subq_tensor *x = a->x;
     subq_arg args[6] = {{x, false}, {a->spectrum, false}, {a->pre ? a->pre : x, false},
                         {a->post ? a->post : x, false}, {a->shortcut ? a->shortcut : x, false}, {a->y, true}};

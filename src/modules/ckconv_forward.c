@@ -80,7 +80,7 @@ subq_status subq_ckconv_spectrum(subq_stream *stream, subq_ckconv *m, const int6
 static subq_status check_x(const subq_stream *stream, const subq_ckconv *m, const subq_tensor *x)
 {
     SUBQ_TRY(subq_arg_stream(stream));
-    SUBQ_TRY(subq_arg_tensor("x", x, stream, SUBQ_F32, m->cfg.data_dim + 2, m->cfg.data_dim + 2));
+    SUBQ_TRY(subq_arg_float_tensor("x", x, stream, m->cfg.data_dim + 2, m->cfg.data_dim + 2));
     if (x->shape[1] != m->local_channels)
         return subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "x: expected [B, %lld, *S] (channels-first%s), got %lld channels",
                          (long long)m->local_channels, m->cfg.cp_size > 1 ? ", this rank's channels" : "",

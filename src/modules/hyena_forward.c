@@ -35,17 +35,17 @@ subq_status subq_hyena_check_io(const subq_stream *stream, const subq_hyena *h, 
 {
     SUBQ_TRY(subq_arg_stream(stream));
     int rank = h->cfg.global_conv.data_dim + 2;
-    SUBQ_TRY(subq_arg_tensor("q", q, stream, SUBQ_F32, rank, rank));
+    SUBQ_TRY(subq_arg_float_tensor("q", q, stream, rank, rank));
     if (q->shape[rank - 1] != h->channels) {
         char got[96];
         return subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "q: expected [B, *S, %lld] channels-last, got %s",
                          (long long)h->channels, subq_format_shape(got, sizeof got, q->rank, q->shape));
     }
-    SUBQ_TRY(subq_arg_tensor("k", k, stream, SUBQ_F32, rank, rank));
+    SUBQ_TRY(subq_arg_float_tensor("k", k, stream, rank, rank));
     SUBQ_TRY(subq_arg_shape("k", k, rank, q->shape));
-    SUBQ_TRY(subq_arg_tensor("v", v, stream, SUBQ_F32, rank, rank));
+    SUBQ_TRY(subq_arg_float_tensor("v", v, stream, rank, rank));
     SUBQ_TRY(subq_arg_shape("v", v, rank, q->shape));
-    SUBQ_TRY(subq_arg_tensor("out", out, stream, SUBQ_F32, rank, rank));
+    SUBQ_TRY(subq_arg_float_tensor("out", out, stream, rank, rank));
     SUBQ_TRY(subq_arg_shape("out", out, rank, q->shape));
     SUBQ_TRY(subq_arg_output("out", out));
     SUBQ_TRY(subq_arg_disjoint("out", out, "q", q));

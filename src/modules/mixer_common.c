@@ -31,14 +31,14 @@ subq_status subq_mixer_check_io(const subq_stream *stream, const subq_tensor *x,
                                 int64_t channels)
 {
     SUBQ_TRY(subq_arg_stream(stream));
-    SUBQ_TRY(subq_arg_tensor("x", x, stream, SUBQ_F32, 2, SUBQ_MAX_RANK));
+    SUBQ_TRY(subq_arg_float_tensor("x", x, stream, 2, SUBQ_MAX_RANK));
     if (x->shape[x->rank - 1] != channels) {
         char got[96];
         return subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "x: expected [B, *S, %lld] channels-last, got %s",
                          (long long)channels, subq_format_shape(got, sizeof got, x->rank, x->shape));
     }
     SUBQ_TRY(subq_arg_dense("x", x));
-    SUBQ_TRY(subq_arg_tensor("out", out, stream, SUBQ_F32, x->rank, x->rank));
+    SUBQ_TRY(subq_arg_float_tensor("out", out, stream, x->rank, x->rank));
     SUBQ_TRY(subq_arg_shape("out", out, x->rank, x->shape));
     SUBQ_TRY(subq_arg_dense("out", out));
     return subq_arg_disjoint("out", out, "x", x);

@@ -31,13 +31,13 @@ static subq_status check_state(const subq_stream *s, const char *name, const sub
     if (shape[2] == 0)
         return subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "%s: weight width 1 keeps no state (W-1 = 0 columns); "
                                                       "pass NULL", name);
-    SUBQ_TRY(subq_arg_tensor(name, state, s, SUBQ_F32, 3, 3));
+    SUBQ_TRY(subq_arg_float_tensor(name, state, s, 3, 3));
     return subq_arg_shape(name, state, 3, shape);
 }
 
 static subq_status check_outputs(const subq_stream *s, const conv_args *a, const int64_t *state_shape)
 {
-    SUBQ_TRY(subq_arg_tensor("out", a->out, s, SUBQ_F32, 3, 3));
+    SUBQ_TRY(subq_arg_float_tensor("out", a->out, s, 3, 3));
     SUBQ_TRY(subq_arg_shape("out", a->out, 3, a->x->shape));
     SUBQ_TRY(subq_arg_output("out", a->out));
     SUBQ_TRY(check_state(s, "final_states", a->final_states, state_shape));
@@ -57,7 +57,7 @@ static subq_status check_outputs(const subq_stream *s, const conv_args *a, const
 static subq_status check_args(const subq_stream *s, const conv_args *a, const subq_causal_conv1d_options *o)
 {
     SUBQ_TRY(subq_arg_stream(s));
-    SUBQ_TRY(subq_arg_tensor("x", a->x, s, SUBQ_F32, 3, 3));
+    SUBQ_TRY(subq_arg_float_tensor("x", a->x, s, 3, 3));
     int64_t batch = a->x->shape[0], dim = a->x->shape[1], len = a->x->shape[2];
     SUBQ_TRY(subq_arg_channel_taps(s, a->weight, a->bias, dim));
     int64_t width = a->weight->shape[1];
@@ -128,9 +128,12 @@ subq_status subq_causal_conv1d(subq_stream *stream, const subq_tensor *x, const 
     SUBQ_TRY(check_args(stream, &a, o));
     conv_push push = make_push(&a, o);
     uint32_t rows = rows_per_workgroup(x, weight->shape[1], push.flags);
-    subq_kernel kernel = {.shader = &subq_shader_causal_conv1d, .bindings = 7, .push_bytes = sizeof push,
-                          .spec_count = 6,
-                          .spec = {WORKGROUP, (uint32_t)weight->shape[1], TILE, PER_THREAD, seq_idx != NULL, rows}};
+    const subq_tensor *floats[7] = {x, weight, bias, NULL, initial_states, out, final_states};
+    subq_kernel kernel = {
+        .shader = subq_shader_for_dtypes(&subq_shader_causal_conv1d, &subq_shader_causal_conv1d_16, 7, floats),
+        .bindings = 7, .push_bytes = sizeof push, .spec_count = 7,
+        .spec = {WORKGROUP, (uint32_t)weight->shape[1], TILE, PER_THREAD, seq_idx != NULL, rows,
+                 subq_tensor_dtype_codes(7, floats)}};
     /* Absent optional tensors bind x or out in their place; the flags keep them untouched. */
     subq_arg args[7] = {{x, false}, {weight, false}, {bias ? bias : x, false}, {seq_idx ? seq_idx : x, false},
                         {initial_states ? initial_states : x, false}, {out, true},

@@ -33,7 +33,7 @@ static subq_status check_per_row(const subq_stream *s, const char *name, const s
 
 static subq_status check_state(const subq_stream *s, const update_args *a, int64_t width)
 {
-    SUBQ_TRY(subq_arg_tensor("conv_state", a->conv_state, s, SUBQ_F32, 3, 3));
+    SUBQ_TRY(subq_arg_float_tensor("conv_state", a->conv_state, s, 3, 3));
     const int64_t *shape = a->conv_state->shape;
     if (shape[1] != a->x->shape[1] || shape[2] < width - 1) {
         char got[64];
@@ -54,7 +54,7 @@ static subq_status check_state(const subq_stream *s, const update_args *a, int64
 static subq_status check_args(const subq_stream *s, const update_args *a, const subq_causal_conv1d_update_options *o)
 {
     SUBQ_TRY(subq_arg_stream(s));
-    SUBQ_TRY(subq_arg_tensor("x", a->x, s, SUBQ_F32, 2, 3));
+    SUBQ_TRY(subq_arg_float_tensor("x", a->x, s, 2, 3));
     int64_t batch = a->x->shape[0], dim = a->x->shape[1];
     SUBQ_TRY(subq_arg_channel_taps(s, a->weight, a->bias, dim));
     int64_t width = a->weight->shape[1];
@@ -62,7 +62,7 @@ static subq_status check_args(const subq_stream *s, const update_args *a, const 
     SUBQ_TRY(check_per_row(s, "cache_seqlens", a->cache_seqlens, batch));
     SUBQ_TRY(check_per_row(s, "conv_state_indices", a->conv_state_indices, batch));
     SUBQ_TRY(subq_arg_activation("options.activation", o->activation));
-    SUBQ_TRY(subq_arg_tensor("out", a->out, s, SUBQ_F32, a->x->rank, a->x->rank));
+    SUBQ_TRY(subq_arg_float_tensor("out", a->out, s, a->x->rank, a->x->rank));
     SUBQ_TRY(subq_arg_shape("out", a->out, a->x->rank, a->x->shape));
     SUBQ_TRY(subq_arg_output("out", a->out));
     const char *names[] = {"x", "conv_state", "weight", "bias", "cache_seqlens", "conv_state_indices"};
@@ -106,8 +106,12 @@ subq_status subq_causal_conv1d_update(subq_stream *stream, const subq_tensor *x,
     update_args a = {x, conv_state, weight, bias, cache_seqlens, conv_state_indices, out};
     SUBQ_TRY(check_args(stream, &a, o));
     update_push push = make_push(&a, o);
-    subq_kernel kernel = {.shader = &subq_shader_causal_conv1d_update, .bindings = 7, .push_bytes = sizeof push,
-                          .spec_count = 2, .spec = {WORKGROUP, (uint32_t)weight->shape[1]}};
+    const subq_tensor *floats[7] = {x, weight, bias, conv_state, NULL, NULL, out};
+    subq_kernel kernel = {
+        .shader = subq_shader_for_dtypes(&subq_shader_causal_conv1d_update, &subq_shader_causal_conv1d_update_16, 7,
+                                         floats),
+        .bindings = 7, .push_bytes = sizeof push, .spec_count = 3,
+        .spec = {WORKGROUP, (uint32_t)weight->shape[1], subq_tensor_dtype_codes(7, floats)}};
     /* Absent optional tensors bind x in their place; the flags keep them unread. */
     subq_arg args[7] = {{x, false}, {weight, false}, {bias ? bias : x, false}, {conv_state, true},
                         {cache_seqlens ? cache_seqlens : x, false},

@@ -45,7 +45,7 @@ static subq_status check_precomputed(const subq_stream *s, const varlen_args *a)
 static subq_status check_shapes(const subq_stream *s, const varlen_args *a)
 {
     SUBQ_TRY(subq_arg_stream(s));
-    SUBQ_TRY(subq_arg_tensor("x", a->x, s, SUBQ_F32, 2, 2));
+    SUBQ_TRY(subq_arg_float_tensor("x", a->x, s, 2, 2));
     int64_t tokens = a->x->shape[0], dim = a->x->shape[1];
     SUBQ_TRY(subq_arg_channel_taps(s, a->weight, a->bias, dim));
     int64_t width = a->weight->shape[1];
@@ -55,11 +55,11 @@ static subq_status check_shapes(const subq_stream *s, const varlen_args *a)
         if (width == 1)
             return subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "initial_states: weight width 1 keeps no state "
                                                           "(W-1 = 0 columns); pass NULL");
-        SUBQ_TRY(subq_arg_tensor("initial_states", a->initial_states, s, SUBQ_F32, 3, 3));
+        SUBQ_TRY(subq_arg_float_tensor("initial_states", a->initial_states, s, 3, 3));
         SUBQ_TRY(subq_arg_shape("initial_states", a->initial_states, 3, (int64_t[]){requests, dim, width - 1}));
     }
     SUBQ_TRY(check_precomputed(s, a));
-    SUBQ_TRY(subq_arg_tensor("out", a->out, s, SUBQ_F32, 2, 2));
+    SUBQ_TRY(subq_arg_float_tensor("out", a->out, s, 2, 2));
     SUBQ_TRY(subq_arg_shape("out", a->out, 2, (int64_t[]){tokens, dim}));
     SUBQ_TRY(subq_arg_output("out", a->out));
     const char *names[] = {"x", "weight", "bias", "cu_seqlens", "initial_states", "seq_idx", "seq_start"};
@@ -102,8 +102,12 @@ subq_status subq_causal_conv1d_varlen(subq_stream *stream, const subq_tensor *x,
     if (host || !seq_idx) SUBQ_TRY(subq_check_cu_seqlens_values(stream, cu_seqlens, x->shape[0], host));
 
     varlen_push push = make_push(&a);
-    subq_kernel kernel = {.shader = &subq_shader_causal_conv1d_varlen, .bindings = 8, .push_bytes = sizeof push,
-                          .spec_count = 3, .spec = {WORKGROUP, (uint32_t)weight->shape[1], STEPS}};
+    const subq_tensor *floats[8] = {x, weight, bias, NULL, NULL, NULL, initial_states, out};
+    subq_kernel kernel = {
+        .shader = subq_shader_for_dtypes(&subq_shader_causal_conv1d_varlen, &subq_shader_causal_conv1d_varlen_16, 8,
+                                         floats),
+        .bindings = 8, .push_bytes = sizeof push, .spec_count = 4,
+        .spec = {WORKGROUP, (uint32_t)weight->shape[1], STEPS, subq_tensor_dtype_codes(8, floats)}};
     /* Absent optional tensors bind x or cu_seqlens in their place; the flags keep them unread. */
     subq_arg args[8] = {{x, false}, {weight, false}, {bias ? bias : x, false}, {cu_seqlens, false},
                         {seq_idx ? seq_idx : cu_seqlens, false}, {seq_start ? seq_start : cu_seqlens, false},

@@ -30,12 +30,12 @@ static subq_status check_args(const subq_stream *s, const subq_tensor *x, const 
                               const subq_tensor *prev, const subq_tensor *next)
 {
     SUBQ_TRY(subq_arg_stream(s));
-    SUBQ_TRY(subq_arg_tensor("x", x, s, SUBQ_F32, 2, 2));
+    SUBQ_TRY(subq_arg_float_tensor("x", x, s, 2, 2));
     SUBQ_TRY(subq_arg_cu_seqlens(s, cu_seqlens));
-    SUBQ_TRY(subq_arg_tensor("prev", prev, s, SUBQ_F32, 3, 3));
+    SUBQ_TRY(subq_arg_float_tensor("prev", prev, s, 3, 3));
     int64_t shape[3] = {cu_seqlens->shape[0] - 1, x->shape[1], prev->shape[2]};
     SUBQ_TRY(subq_arg_shape("prev", prev, 3, shape));
-    SUBQ_TRY(subq_arg_tensor("next", next, s, SUBQ_F32, 3, 3));
+    SUBQ_TRY(subq_arg_float_tensor("next", next, s, 3, 3));
     SUBQ_TRY(subq_arg_shape("next", next, 3, shape));
     SUBQ_TRY(subq_arg_output("next", next));
     SUBQ_TRY(subq_arg_disjoint("next", next, "x", x));
@@ -68,8 +68,11 @@ subq_status subq_causal_conv1d_varlen_carry_states(subq_stream *stream, const su
     SUBQ_TRY(subq_check_cu_seqlens_values(stream, cu_seqlens, x->shape[0],
                                           options ? options->host_cu_seqlens : NULL));
     carry_push push = make_push(x, cu_seqlens, prev, next);
-    subq_kernel kernel = {.shader = &subq_shader_causal_conv1d_varlen_carry, .bindings = 4,
-                          .push_bytes = sizeof push, .spec_count = 1, .spec = {WORKGROUP}};
+    const subq_tensor *floats[4] = {x, NULL, prev, next};
+    subq_kernel kernel = {.shader = subq_shader_for_dtypes(&subq_shader_causal_conv1d_varlen_carry,
+                                                           &subq_shader_causal_conv1d_varlen_carry_16, 4, floats),
+                          .bindings = 4, .push_bytes = sizeof push, .spec_count = 2,
+                          .spec = {WORKGROUP, subq_tensor_dtype_codes(4, floats)}};
     /* In place, the shader reads the old state through next's binding and x stands in for prev. */
     subq_arg args[4] = {{x, false}, {cu_seqlens, false}, {push.flags & IN_PLACE ? x : prev, false},
                         {next, true}};

@@ -85,20 +85,20 @@ static subq_status check_args(const subq_stream *s, const subq_tensor *x, const 
                               const subq_tensor *y, conv_geometry *g)
 {
     SUBQ_TRY(subq_arg_stream(s));
-    SUBQ_TRY(subq_arg_tensor("x", x, s, SUBQ_F32, 3, 5));
+    SUBQ_TRY(subq_arg_float_tensor("x", x, s, 3, 5));
     g->spatial = x->rank - 2;
-    SUBQ_TRY(subq_arg_tensor("weight", weight, s, SUBQ_F32, g->spatial + 1, g->spatial + 1));
+    SUBQ_TRY(subq_arg_float_tensor("weight", weight, s, g->spatial + 1, g->spatial + 1));
     SUBQ_TRY(subq_arg_dense("weight", weight));
     for (int a = 0; a < g->spatial; a++) g->kernel[a] = weight->shape[1 + a];
     SUBQ_TRY(check_channels(x, weight, o, g));
     if (bias) {
-        SUBQ_TRY(subq_arg_tensor("bias", bias, s, SUBQ_F32, 1, 1));
+        SUBQ_TRY(subq_arg_float_tensor("bias", bias, s, 1, 1));
         SUBQ_TRY(subq_arg_shape("bias", bias, 1, &g->groups));
         SUBQ_TRY(subq_arg_dense("bias", bias));
     }
     SUBQ_TRY(check_padding(x, o, g));
     int64_t y_shape[5] = {x->shape[0], x->shape[1], g->out[0], g->out[1], g->out[2]};
-    SUBQ_TRY(subq_arg_tensor("y", y, s, SUBQ_F32, x->rank, x->rank));
+    SUBQ_TRY(subq_arg_float_tensor("y", y, s, x->rank, x->rank));
     SUBQ_TRY(subq_arg_shape("y", y, x->rank, y_shape));
     SUBQ_TRY(subq_arg_output("y", y));
     SUBQ_TRY(subq_arg_disjoint("y", y, "x", x));
@@ -172,9 +172,12 @@ static subq_status record_1d(subq_stream *stream, const subq_tensor *x, const su
         workgroups = (uint64_t)(push.channels + WORKGROUP - 1) / WORKGROUP *
                      ((push.len_out + CONV1D_STEPS - 1) / CONV1D_STEPS) * push.batch;
     }
-    subq_kernel kernel = {.shader = &subq_shader_depthwise_conv1d, .bindings = 4, .push_bytes = sizeof push,
-                          .spec_count = 5,
-                          .spec = {WORKGROUP, (uint32_t)g->kernel[0], time_inner, CONV1D_PER_THREAD, CONV1D_STEPS}};
+    const subq_tensor *tensors[4] = {x, weight, bias, y};
+    subq_kernel kernel = {
+        .shader = subq_shader_for_dtypes(&subq_shader_depthwise_conv1d, &subq_shader_depthwise_conv1d_16, 4, tensors),
+        .bindings = 4, .push_bytes = sizeof push, .spec_count = 6,
+        .spec = {WORKGROUP, (uint32_t)g->kernel[0], time_inner, CONV1D_PER_THREAD, CONV1D_STEPS,
+                 subq_tensor_dtype_codes(4, tensors)}};
     subq_arg args[4] = {{x, false}, {weight, false}, {bias ? bias : weight, false}, {y, true}};
     uint32_t groups[3];
     SUBQ_TRY(subq_groups_1d(subq_stream_context(stream), workgroups * WORKGROUP, WORKGROUP, groups));
@@ -190,8 +193,11 @@ subq_status subq_depthwise_conv(subq_stream *stream, const subq_tensor *x, const
     SUBQ_TRY(check_args(stream, x, weight, bias, options ? options : &defaults, y, &g));
     if (g.spatial == 1 && g.kernel[0] <= MAX_SPECIALISED_K) return record_1d(stream, x, weight, bias, y, &g);
     depthwise_push push = make_push(x, weight, bias, y, &g);
-    subq_kernel kernel = {.shader = &subq_shader_depthwise_conv, .bindings = 4,
-                          .push_bytes = sizeof push, .spec_count = 1, .spec = {WORKGROUP}};
+    const subq_tensor *tensors[4] = {x, weight, bias, y};
+    subq_kernel kernel = {
+        .shader = subq_shader_for_dtypes(&subq_shader_depthwise_conv, &subq_shader_depthwise_conv_16, 4, tensors),
+        .bindings = 4, .push_bytes = sizeof push, .spec_count = 2,
+        .spec = {WORKGROUP, subq_tensor_dtype_codes(4, tensors)}};
     subq_arg args[4] = {{x, false}, {weight, false}, {bias ? bias : weight, false}, {y, true}};
     uint32_t groups[3];
     SUBQ_TRY(subq_groups_1d(subq_stream_context(stream), (uint64_t)subq_tensor_numel(y), WORKGROUP, groups));

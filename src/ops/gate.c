@@ -1,4 +1,5 @@
-/* Elementwise activation and gate: y = act(x) and y = a * act(b), any strides, in place allowed.
+/* Elementwise activation and gate: y = act(x) and y = a * act(b), any strides, in place allowed;
+ * each tensor f32, f16 or bf16, computed in fp32.
  * Shader: shaders/gate.comp (activations from shaders/activation.glsl). */
 #include "ops/axes.h"
 #include "runtime/args.h"
@@ -16,7 +17,7 @@ typedef struct gate_push {
 static subq_status check_like(const subq_stream *s, const char *name, const subq_tensor *t,
                               const subq_tensor *like)
 {
-    SUBQ_TRY(subq_arg_tensor(name, t, s, SUBQ_F32, like->rank, like->rank));
+    SUBQ_TRY(subq_arg_float_tensor(name, t, s, like->rank, like->rank));
     return subq_arg_shape(name, t, like->rank, like->shape);
 }
 
@@ -55,9 +56,11 @@ static subq_status record(subq_stream *stream, const subq_tensor *a, const subq_
         p.size[i] = (uint32_t)axes.shape[i];
         for (int t = 0; t < 3; t++) p.stride[t][i] = (uint32_t)axes.strides[t][i];
     }
-    bool vec4 = fits_vec4(&axes, &p);
-    subq_kernel kernel = {.shader = &subq_shader_gate, .bindings = 3, .push_bytes = sizeof p,
-                          .spec_count = 3, .spec = {WORKGROUP, vec4, a != NULL}};
+    const subq_tensor *tensors[3] = {input, b, y};
+    const subq_shader *shader = subq_shader_for_dtypes(&subq_shader_gate, &subq_shader_gate_16, 3, tensors);
+    bool vec4 = shader == &subq_shader_gate && fits_vec4(&axes, &p);
+    subq_kernel kernel = {.shader = shader, .bindings = 3, .push_bytes = sizeof p, .spec_count = 4,
+                          .spec = {WORKGROUP, vec4, a != NULL, subq_tensor_dtype_codes(3, tensors)}};
     subq_arg args[3] = {{input, false}, {b, false}, {y, true}};
     uint64_t n = (uint64_t)subq_tensor_numel(y);
     uint32_t groups[3];
@@ -69,7 +72,7 @@ subq_status subq_activation_apply(subq_stream *stream, const subq_tensor *x, sub
                                   subq_tensor *y)
 {
     SUBQ_TRY(subq_arg_stream(stream));
-    SUBQ_TRY(subq_arg_tensor("x", x, stream, SUBQ_F32, 1, SUBQ_MAX_RANK));
+    SUBQ_TRY(subq_arg_float_tensor("x", x, stream, 1, SUBQ_MAX_RANK));
     SUBQ_TRY(subq_arg_activation("activation", activation));
     SUBQ_TRY(check_output(stream, y, x));
     SUBQ_TRY(subq_arg_disjoint_or_same("y", y, "x", x));
@@ -80,7 +83,7 @@ subq_status subq_gate(subq_stream *stream, const subq_tensor *a, const subq_tens
                       subq_activation activation, subq_tensor *y)
 {
     SUBQ_TRY(subq_arg_stream(stream));
-    SUBQ_TRY(subq_arg_tensor("a", a, stream, SUBQ_F32, 1, SUBQ_MAX_RANK));
+    SUBQ_TRY(subq_arg_float_tensor("a", a, stream, 1, SUBQ_MAX_RANK));
     SUBQ_TRY(check_like(stream, "b", b, a));
     SUBQ_TRY(subq_arg_activation("activation", activation));
     SUBQ_TRY(check_output(stream, y, a));

@@ -34,7 +34,7 @@ static const tile_config TINY[] = {{32, 32, 16, 4, 4}};
 
 static subq_status check_weight(const subq_stream *s, const subq_tensor *weight, int64_t k)
 {
-    SUBQ_TRY(subq_arg_tensor("weight", weight, s, SUBQ_F32, 2, 2));
+    SUBQ_TRY(subq_arg_float_tensor("weight", weight, s, 2, 2));
     if (weight->shape[1] != k)
         return subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "weight: expected shape [N, %lld] (K from x's last axis), "
                                                       "got [%lld, %lld]", (long long)k,
@@ -49,7 +49,7 @@ static subq_status check_args(const subq_stream *s, const subq_tensor *x, const 
                               const subq_tensor *bias, const subq_tensor *y)
 {
     SUBQ_TRY(subq_arg_stream(s));
-    SUBQ_TRY(subq_arg_tensor("x", x, s, SUBQ_F32, 1, SUBQ_MAX_RANK));
+    SUBQ_TRY(subq_arg_float_tensor("x", x, s, 1, SUBQ_MAX_RANK));
     int last = x->rank - 1;
     if (x->shape[last] > 1 && x->strides[last] != 1)
         return subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "x: expected its last axis (K) contiguous (stride 1), "
@@ -57,14 +57,14 @@ static subq_status check_args(const subq_stream *s, const subq_tensor *x, const 
     SUBQ_TRY(check_weight(s, weight, x->shape[last]));
     int64_t n = weight->shape[0];
     if (bias) {
-        SUBQ_TRY(subq_arg_tensor("bias", bias, s, SUBQ_F32, 1, 1));
+        SUBQ_TRY(subq_arg_float_tensor("bias", bias, s, 1, 1));
         SUBQ_TRY(subq_arg_shape("bias", bias, 1, &n));
         SUBQ_TRY(subq_arg_dense("bias", bias));
     }
     int64_t y_shape[SUBQ_MAX_RANK];
     for (int i = 0; i < last; i++) y_shape[i] = x->shape[i];
     y_shape[last] = n;
-    SUBQ_TRY(subq_arg_tensor("y", y, s, SUBQ_F32, x->rank, x->rank));
+    SUBQ_TRY(subq_arg_float_tensor("y", y, s, x->rank, x->rank));
     SUBQ_TRY(subq_arg_shape("y", y, x->rank, y_shape));
     SUBQ_TRY(subq_arg_output("y", y));
     if (n > 1 && y->strides[last] != 1)
@@ -159,8 +159,11 @@ subq_status subq_linear(subq_stream *stream, const subq_tensor *x, const subq_te
     tile_config t = {0};
     SUBQ_TRY(choose_tiles(ctx, &p, &t));
     uint32_t workgroup = (t.bm / t.tm) * (t.bn / t.tn);
-    subq_kernel kernel = {.shader = &subq_shader_linear, .bindings = 4, .push_bytes = sizeof p, .spec_count = 8,
-                          .spec = {workgroup, t.bm, t.bn, t.bk, t.tm, t.tn, vec_loads(&p), vec_stores(&p)}};
+    const subq_tensor *tensors[4] = {x, weight, bias, y};
+    const subq_shader *shader = subq_shader_for_dtypes(&subq_shader_linear, &subq_shader_linear_16, 4, tensors);
+    subq_kernel kernel = {.shader = shader, .bindings = 4, .push_bytes = sizeof p, .spec_count = 9,
+                          .spec = {workgroup, t.bm, t.bn, t.bk, t.tm, t.tn, vec_loads(&p), vec_stores(&p),
+                                   subq_tensor_dtype_codes(4, tensors)}};
     subq_arg args[4] = {{x, false}, {weight, false}, {bias ? bias : weight, false}, {y, true}};
     uint64_t tiles = (uint64_t)((p.m + t.bm - 1) / t.bm) * ((p.n + t.bn - 1) / t.bn);
     uint32_t groups[3];

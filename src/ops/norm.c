@@ -50,7 +50,7 @@ static subq_status check_affine(const subq_stream *s, const char *name, const su
                                 const subq_tensor *y)
 {
     if (!t) return SUBQ_OK;
-    SUBQ_TRY(subq_arg_tensor(name, t, s, SUBQ_F32, 1, 1));
+    SUBQ_TRY(subq_arg_float_tensor(name, t, s, 1, 1));
     SUBQ_TRY(subq_arg_shape(name, t, 1, &channels));
     SUBQ_TRY(subq_arg_dense(name, t));
     return subq_arg_disjoint("y", y, name, t);
@@ -58,7 +58,7 @@ static subq_status check_affine(const subq_stream *s, const char *name, const su
 
 static subq_status check_like(const subq_stream *s, const char *name, const subq_tensor *t, const subq_tensor *like)
 {
-    SUBQ_TRY(subq_arg_tensor(name, t, s, SUBQ_F32, like->rank, like->rank));
+    SUBQ_TRY(subq_arg_float_tensor(name, t, s, like->rank, like->rank));
     return subq_arg_shape(name, t, like->rank, like->shape);
 }
 
@@ -69,7 +69,7 @@ static subq_status check_args(const subq_stream *s, bool gated, const subq_tenso
 {
     const char *a_name = gated ? "a" : "x";
     SUBQ_TRY(subq_arg_stream(s));
-    SUBQ_TRY(subq_arg_tensor(a_name, a, s, SUBQ_F32, 1, SUBQ_MAX_RANK));
+    SUBQ_TRY(subq_arg_float_tensor(a_name, a, s, 1, SUBQ_MAX_RANK));
     if (gated) {
         SUBQ_TRY(check_like(s, "b", b, a));
         SUBQ_TRY(subq_arg_activation("activation", activation));
@@ -169,9 +169,13 @@ static subq_status record(subq_stream *stream, const subq_tensor *a, const subq_
     bool columns = !channels_densest(a, axis) && p.channels <= COLUMNS_MAX_CHANNELS;
     uint32_t workgroup = COLUMNS_WORKGROUP, vals = 0;
     if (!columns) rows_config(ctx, p.channels, &workgroup, &vals);
-    subq_kernel kernel = {.shader = has_subgroup_arithmetic(ctx) ? &subq_shader_norm_subgroup : &subq_shader_norm,
-                          .bindings = 5, .push_bytes = sizeof p, .spec_count = 3,
-                          .spec = {workgroup, vals, columns}};
+    const subq_tensor *tensors[5] = {a, b, gamma, beta, y};
+    const subq_shader *shader =
+        has_subgroup_arithmetic(ctx)
+            ? subq_shader_for_dtypes(&subq_shader_norm_subgroup, &subq_shader_norm_subgroup_16, 5, tensors)
+            : subq_shader_for_dtypes(&subq_shader_norm, &subq_shader_norm_16, 5, tensors);
+    subq_kernel kernel = {.shader = shader, .bindings = 5, .push_bytes = sizeof p, .spec_count = 4,
+                          .spec = {workgroup, vals, columns, subq_tensor_dtype_codes(5, tensors)}};
     subq_arg args[5] = {{a, false}, {b ? b : a, false}, {gamma ? gamma : a, false}, {beta ? beta : a, false},
                         {y, true}};
     uint32_t groups[3];

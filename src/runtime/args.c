@@ -16,17 +16,11 @@ subq_status subq_arg_stream(const subq_stream *stream)
     return stream ? SUBQ_OK : subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "stream: expected a stream, got NULL");
 }
 
-subq_status subq_arg_tensor(const char *name, const subq_tensor *t, const subq_stream *stream,
-                            subq_dtype dtype, int min_rank, int max_rank)
+static subq_status check_context_and_rank(const char *name, const subq_tensor *t, const subq_stream *stream,
+                                          int min_rank, int max_rank)
 {
-    if (!t) return subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "%s: expected a tensor, got NULL", name);
     if (t->storage->ctx != subq_stream_context(stream))
         return subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "%s: belongs to another context than the stream", name);
-    if (t->dtype != dtype)
-        return subq_fail(t->dtype == SUBQ_F32 || t->dtype == SUBQ_I32 ? SUBQ_ERROR_INVALID_ARGUMENT
-                                                                      : SUBQ_ERROR_UNSUPPORTED,
-                         "%s: expected dtype %s, got %s", name, subq_dtype_name(dtype),
-                         subq_dtype_name(t->dtype));
     if (t->rank < min_rank || t->rank > max_rank) {
         if (min_rank == max_rank)
             return subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "%s: expected rank %d, got %d", name, min_rank, t->rank);
@@ -34,6 +28,31 @@ subq_status subq_arg_tensor(const char *name, const subq_tensor *t, const subq_s
                          max_rank, t->rank);
     }
     return SUBQ_OK;
+}
+
+subq_status subq_arg_tensor(const char *name, const subq_tensor *t, const subq_stream *stream,
+                            subq_dtype dtype, int min_rank, int max_rank)
+{
+    if (!t) return subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "%s: expected a tensor, got NULL", name);
+    if (t->dtype != dtype)
+        return subq_fail(t->dtype == SUBQ_F32 || t->dtype == SUBQ_I32 ? SUBQ_ERROR_INVALID_ARGUMENT
+                                                                      : SUBQ_ERROR_UNSUPPORTED,
+                         "%s: expected dtype %s, got %s", name, subq_dtype_name(dtype),
+                         subq_dtype_name(t->dtype));
+    return check_context_and_rank(name, t, stream, min_rank, max_rank);
+}
+
+subq_status subq_arg_float_tensor(const char *name, const subq_tensor *t, const subq_stream *stream,
+                                  int min_rank, int max_rank)
+{
+    if (!t) return subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "%s: expected a tensor, got NULL", name);
+    if (t->dtype != SUBQ_F32 && t->dtype != SUBQ_F16 && t->dtype != SUBQ_BF16)
+        return subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "%s: expected dtype f32, f16 or bf16, got %s", name,
+                         subq_dtype_name(t->dtype));
+    if (t->dtype != SUBQ_F32 && !t->storage->ctx->info.has_16bit_storage)
+        return subq_fail(SUBQ_ERROR_UNSUPPORTED, "%s: %s tensors need a device with storageBuffer16BitAccess, "
+                         "which %s lacks", name, subq_dtype_name(t->dtype), t->storage->ctx->info.name);
+    return check_context_and_rank(name, t, stream, min_rank, max_rank);
 }
 
 subq_status subq_arg_shape(const char *name, const subq_tensor *t, int rank, const int64_t *shape)
@@ -103,9 +122,9 @@ subq_status subq_arg_activation(const char *name, subq_activation activation)
 subq_status subq_arg_channel_taps(const subq_stream *stream, const subq_tensor *weight, const subq_tensor *bias,
                                   int64_t channels)
 {
-    SUBQ_TRY(subq_arg_tensor("weight", weight, stream, SUBQ_F32, 2, 2));
+    SUBQ_TRY(subq_arg_float_tensor("weight", weight, stream, 2, 2));
     SUBQ_TRY(subq_arg_shape("weight", weight, 2, (int64_t[]){channels, weight->shape[1]}));
     if (!bias) return SUBQ_OK;
-    SUBQ_TRY(subq_arg_tensor("bias", bias, stream, SUBQ_F32, 1, 1));
+    SUBQ_TRY(subq_arg_float_tensor("bias", bias, stream, 1, 1));
     return subq_arg_shape("bias", bias, 1, &channels);
 }

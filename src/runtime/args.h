@@ -8,6 +8,10 @@ subq_status subq_arg_stream(const subq_stream *stream);
 /* Non-NULL, of the stream's context, of this dtype, rank within [min_rank, max_rank]. */
 subq_status subq_arg_tensor(const char *name, const subq_tensor *t, const subq_stream *stream,
                             subq_dtype dtype, int min_rank, int max_rank);
+/* As subq_arg_tensor, for tensors an op reads or writes through shaders/dtype.glsl: f32, or f16/bf16
+ * where the device has 16-bit storage. */
+subq_status subq_arg_float_tensor(const char *name, const subq_tensor *t, const subq_stream *stream,
+                                  int min_rank, int max_rank);
 /* Exactly this shape. */
 subq_status subq_arg_shape(const char *name, const subq_tensor *t, int rank, const int64_t *shape);
 subq_status subq_arg_dense(const char *name, const subq_tensor *t);

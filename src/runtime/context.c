@@ -110,8 +110,18 @@ static subq_status create_device(subq_context *ctx)
     for (size_t i = 0; i < sizeof optional / sizeof *optional; i++)
         if (device_has_extension(ctx->physical, optional[i])) extensions[n++] = optional[i];
 
+    /* Timeline semaphores order Vulkan against CUDA in context parallelism (core in 1.2). */
+    VkPhysicalDeviceTimelineSemaphoreFeatures timeline = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_TIMELINE_SEMAPHORE_FEATURES};
+    if (ctx->info.api_version >= VK_API_VERSION_1_2) {
+        VkPhysicalDeviceFeatures2 query = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2,
+                                           .pNext = &timeline};
+        vkGetPhysicalDeviceFeatures2(ctx->physical, &query);
+        timeline.pNext = NULL;
+    }
     VkPhysicalDevice8BitStorageFeatures storage8 = {
         .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_8BIT_STORAGE_FEATURES,
+        .pNext = timeline.timelineSemaphore ? &timeline : NULL,
         .storageBuffer8BitAccess = ctx->info.has_8bit_storage};
     VkPhysicalDeviceShaderFloat16Int8Features f16 = {
         .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES, .pNext = &storage8,
@@ -137,6 +147,7 @@ static subq_status create_device(subq_context *ctx)
         .ppEnabledExtensionNames = extensions,
     };
     SUBQ_VK_TRY(vkCreateDevice(ctx->physical, &info, NULL, &ctx->device));
+    ctx->timeline_semaphores = timeline.timelineSemaphore;
     volkLoadDeviceTable(&ctx->vk, ctx->device);
     ctx->vk.vkGetDeviceQueue(ctx->device, ctx->queue_family, 0, &ctx->queue);
     return SUBQ_OK;
@@ -243,10 +254,33 @@ void subq_queue_unlock(subq_context *ctx)
 
 subq_status subq_queue_submit(subq_context *ctx, VkCommandBuffer cmd, VkFence fence)
 {
+    return subq_queue_submit_sync(ctx, cmd, fence, NULL);
+}
+
+subq_status subq_queue_submit_sync(subq_context *ctx, VkCommandBuffer cmd, VkFence fence,
+                                   const subq_queue_sync *sync)
+{
+    VkPipelineStageFlags stages[SUBQ_MAX_SEMAPHORE_WAITS];
+    for (uint32_t i = 0; i < SUBQ_MAX_SEMAPHORE_WAITS; i++)
+        stages[i] = VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT;
+    bool signals = sync && sync->signal;
+    VkTimelineSemaphoreSubmitInfo timeline = {
+        .sType = VK_STRUCTURE_TYPE_TIMELINE_SEMAPHORE_SUBMIT_INFO,
+        .waitSemaphoreValueCount = sync ? sync->wait_count : 0,
+        .pWaitSemaphoreValues = sync ? sync->wait_value : NULL,
+        .signalSemaphoreValueCount = signals ? 1 : 0,
+        .pSignalSemaphoreValues = signals ? &sync->signal_value : NULL,
+    };
     VkSubmitInfo submit = {
         .sType = VK_STRUCTURE_TYPE_SUBMIT_INFO,
+        .pNext = sync ? &timeline : NULL,
+        .waitSemaphoreCount = timeline.waitSemaphoreValueCount,
+        .pWaitSemaphores = sync ? sync->wait : NULL,
+        .pWaitDstStageMask = stages,
         .commandBufferCount = 1,
         .pCommandBuffers = &cmd,
+        .signalSemaphoreCount = timeline.signalSemaphoreValueCount,
+        .pSignalSemaphores = signals ? &sync->signal : NULL,
     };
     subq_queue_lock(ctx);
     VkResult result = ctx->vk.vkQueueSubmit(ctx->queue, 1, &submit, fence);
@@ -254,10 +288,15 @@ subq_status subq_queue_submit(subq_context *ctx, VkCommandBuffer cmd, VkFence fe
     return result == VK_SUCCESS ? SUBQ_OK : subq_fail_vk(result, "vkQueueSubmit");
 }
 
-subq_status subq_fence_wait(subq_context *ctx, VkFence fence, const char *what)
+double subq_timeout_seconds(void)
 {
     const char *env = getenv("SUBQ_TIMEOUT_S");
-    double limit_s = env && atof(env) > 0 ? atof(env) : 600.0;
+    return env && atof(env) > 0 ? atof(env) : 600.0;
+}
+
+subq_status subq_fence_wait(subq_context *ctx, VkFence fence, const char *what)
+{
+    double limit_s = subq_timeout_seconds();
     VkResult result = ctx->vk.vkWaitForFences(ctx->device, 1, &fence, VK_TRUE,
                                               (uint64_t)(limit_s * 1e9));
     if (result == VK_TIMEOUT)

@@ -39,7 +39,7 @@ typedef struct subq_shader {
     size_t bytes;
 } subq_shader;
 
-#define SUBQ_MAX_SPEC_CONSTANTS 8
+#define SUBQ_MAX_SPEC_CONSTANTS 9
 #define SUBQ_MAX_BINDINGS 10 /* ckconv_siren.comp: grid, six weights, FiLM gamma and beta, kernel */
 
 /* One compiled variant: shader + specialisation constants (constant_id i = spec[i]). By convention
@@ -96,6 +96,7 @@ struct subq_context {
     subq_staging staging;
     subq_pipeline_set pipelines;
     subq_fft_plans *fft_plans;
+    bool timeline_semaphores; /* the feature is enabled on the device (subq's own contexts) */
     char cache_dir[900]; /* the on-disk caches' directory; "" when they are off */
     atomic_uint validation_messages;
 };
@@ -108,9 +109,24 @@ subq_status subq_context_start_services(subq_context *ctx, const subq_context_op
 
 /* Submit one command buffer on the context's queue (serialised: the queue may be shared). */
 subq_status subq_queue_submit(subq_context *ctx, VkCommandBuffer cmd, VkFence fence);
+
+/* Timeline semaphore operations around one submission (context parallelism orders Vulkan work
+ * against CUDA work with them). */
+#define SUBQ_MAX_SEMAPHORE_WAITS 4
+typedef struct subq_queue_sync {
+    uint32_t wait_count;
+    VkSemaphore wait[SUBQ_MAX_SEMAPHORE_WAITS];
+    uint64_t wait_value[SUBQ_MAX_SEMAPHORE_WAITS];
+    VkSemaphore signal; /* VK_NULL_HANDLE: none */
+    uint64_t signal_value;
+} subq_queue_sync;
+subq_status subq_queue_submit_sync(subq_context *ctx, VkCommandBuffer cmd, VkFence fence,
+                                   const subq_queue_sync *sync);
 /* Hold the queue for code that submits by itself (VkFFT's plan creation uploads tables). */
 void subq_queue_lock(subq_context *ctx);
 void subq_queue_unlock(subq_context *ctx);
+/* SUBQ_TIMEOUT_S, default 600: how long subq waits for a GPU (or a peer rank) before giving up. */
+double subq_timeout_seconds(void);
 /* Wait for a fence; a GPU that never answers becomes SUBQ_ERROR_DEVICE_LOST, not a hang. */
 subq_status subq_fence_wait(subq_context *ctx, VkFence fence, const char *what);
 /* A full compute/transfer memory barrier: orders a command buffer after earlier submissions. */
@@ -171,6 +187,12 @@ typedef struct subq_binding {
 } subq_binding;
 
 subq_binding subq_tensor_binding(const subq_tensor *tensor);
+/* shaders/dtype.glsl's DTYPES specialisation constant for tensors in binding order: two bits per
+ * binding, 0 f32 (and NULL), 1 f16, 2 bf16. */
+uint32_t subq_tensor_dtype_codes(int count, const subq_tensor *const *tensors);
+/* plain when every tensor (NULL entries skipped) is f32, else wide: its SUBQ_16BIT build. */
+const subq_shader *subq_shader_for_dtypes(const subq_shader *plain, const subq_shader *wide, int count,
+                                          const subq_tensor *const *tensors);
 /* A dense tensor alone in its VkBuffer, from byte 0: for code that binds whole buffers at offset 0
  * (VkFFT). */
 subq_status subq_tensor_create_dedicated(subq_context *ctx, subq_dtype dtype, int rank, const int64_t *shape,
@@ -201,6 +223,14 @@ subq_context *subq_stream_context(const subq_stream *stream);
  * incomplete. */
 subq_status subq_stream_foreign_begin(subq_stream *stream, VkCommandBuffer *cmd);
 void subq_stream_foreign_end(subq_stream *stream);
+/* Work outside Vulkan (CUDA) between two batches of a stream: submit ends the batch being
+ * recorded (an empty one if none) signalling a timeline semaphore to value when it completes;
+ * wait makes the stream's next submission wait for a semaphore to reach value before its
+ * commands run. Neither is allowed on a stream that records into a host command buffer. */
+subq_status subq_stream_submit_signal(subq_stream *stream, VkSemaphore semaphore, uint64_t value);
+subq_status subq_stream_wait_semaphore(subq_stream *stream, VkSemaphore semaphore, uint64_t value);
+/* Whether the stream records into a host command buffer (the host submits it). */
+bool subq_stream_is_external(const subq_stream *stream);
 
 /* Workgroup counts for `invocations` threads in groups of `width`, spread over x and y so that
  * no count exceeds the device limit; shaders rebuild the linear index from gl_NumWorkGroups.x. */

@@ -28,9 +28,11 @@ struct subq_stream {
     bool has_time;
     tracked_range written[MAX_TRACKED], read[MAX_TRACKED];
     uint32_t written_count, read_count;
+    subq_queue_sync sync; /* semaphore waits for the next submission */
 };
 
 subq_context *subq_stream_context(const subq_stream *s) { return s->ctx; }
+bool subq_stream_is_external(const subq_stream *s) { return s->external; }
 
 static subq_status stream_init(subq_stream *s)
 {
@@ -157,10 +159,8 @@ static subq_status refuse_external(const subq_stream *s)
     return SUBQ_OK;
 }
 
-subq_status subq_stream_submit(subq_stream *s)
+static subq_status submit(subq_stream *s, VkSemaphore signal, uint64_t signal_value)
 {
-    SUBQ_TRY(refuse_external(s));
-    if (!s->recording) return SUBQ_OK;
     subq_context *ctx = s->ctx;
     int i = s->current;
     if (s->queries)
@@ -169,9 +169,43 @@ subq_status subq_stream_submit(subq_stream *s)
     s->recording = false;
     SUBQ_VK_TRY(ctx->vk.vkEndCommandBuffer(s->cmd[i]));
     SUBQ_VK_TRY(ctx->vk.vkResetFences(ctx->device, 1, &s->fence[i]));
-    SUBQ_TRY(subq_queue_submit(ctx, s->cmd[i], s->fence[i]));
+    s->sync.signal = signal;
+    s->sync.signal_value = signal_value;
+    subq_status status = subq_queue_submit_sync(ctx, s->cmd[i], s->fence[i], &s->sync);
+    s->sync = (subq_queue_sync){0};
+    SUBQ_TRY(status);
     s->pending[i] = true;
     s->current ^= 1;
+    return SUBQ_OK;
+}
+
+subq_status subq_stream_submit(subq_stream *s)
+{
+    SUBQ_TRY(refuse_external(s));
+    return s->recording ? submit(s, VK_NULL_HANDLE, 0) : SUBQ_OK;
+}
+
+subq_status subq_stream_submit_signal(subq_stream *s, VkSemaphore semaphore, uint64_t value)
+{
+    SUBQ_TRY(refuse_external(s));
+    if (!s->recording) SUBQ_TRY(begin_recording(s));
+    return submit(s, semaphore, value);
+}
+
+subq_status subq_stream_wait_semaphore(subq_stream *s, VkSemaphore semaphore, uint64_t value)
+{
+    SUBQ_TRY(refuse_external(s));
+    subq_queue_sync *sync = &s->sync;
+    for (uint32_t i = 0; i < sync->wait_count; i++)
+        if (sync->wait[i] == semaphore) {
+            if (sync->wait_value[i] < value) sync->wait_value[i] = value;
+            return SUBQ_OK;
+        }
+    if (sync->wait_count == SUBQ_MAX_SEMAPHORE_WAITS)
+        return subq_fail(SUBQ_ERROR_UNSUPPORTED, "stream: more than %d semaphores to wait for before one "
+                                                 "submission", SUBQ_MAX_SEMAPHORE_WAITS);
+    sync->wait[sync->wait_count] = semaphore;
+    sync->wait_value[sync->wait_count++] = value;
     return SUBQ_OK;
 }
 

@@ -221,6 +221,26 @@ subq_binding subq_tensor_binding(const subq_tensor *t)
     };
 }
 
+static uint32_t dtype_code(const subq_tensor *t)
+{
+    return !t ? 0u : t->dtype == SUBQ_F16 ? 1u : t->dtype == SUBQ_BF16 ? 2u : 0u;
+}
+
+uint32_t subq_tensor_dtype_codes(int count, const subq_tensor *const *tensors)
+{
+    uint32_t codes = 0;
+    for (int i = 0; i < count; i++) codes |= dtype_code(tensors[i]) << (2 * i);
+    return codes;
+}
+
+const subq_shader *subq_shader_for_dtypes(const subq_shader *plain, const subq_shader *wide, int count,
+                                          const subq_tensor *const *tensors)
+{
+    for (int i = 0; i < count; i++)
+        if (dtype_code(tensors[i]) != 0u) return wide;
+    return plain;
+}
+
 bool subq_tensors_overlap(const subq_tensor *a, const subq_tensor *b)
 {
     if (a->storage->buffer != b->storage->buffer) return false;

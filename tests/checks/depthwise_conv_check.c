@@ -178,7 +178,7 @@ static void grid_largest(checker *c)
 
 
 typedef struct error_fixture {
-    subq_tensor *x, *w, *w3, *bias3, *y, *x2d, *w2d, *y2d, *xi, *xh;
+    subq_tensor *x, *w, *w3, *bias3, *y, *x2d, *w2d, *y2d, *xi;
 } error_fixture;
 
 static void errors_shapes(checker *c, error_fixture *f)
@@ -201,8 +201,6 @@ static void errors_shapes(checker *c, error_fixture *f)
     check_invalid(c, "y aliases x", subq_depthwise_conv(s, f->x, f->w, NULL, NULL, f->x), "y: shares memory with x");
     check_error(c, "x dtype i32", subq_depthwise_conv(s, f->xi, f->w, NULL, NULL, f->y),
                 SUBQ_ERROR_INVALID_ARGUMENT, "x: expected dtype f32");
-    check_error(c, "x dtype f16", subq_depthwise_conv(s, f->xh, f->w, NULL, NULL, f->y), SUBQ_ERROR_UNSUPPORTED,
-                "x: expected dtype f32, got f16");
 }
 
 static void errors_options(checker *c, error_fixture *f)
@@ -241,14 +239,13 @@ static void check_errors(checker *c)
         .w3 = check_tensor_empty(c, SUBQ_F32, 2, (int64_t[]){3, 3}), .bias3 = check_tensor_empty(c, SUBQ_F32, 1, (int64_t[]){3}), .y = check_tensor_empty(c, SUBQ_F32, 3, (int64_t[]){2, 4, 9}),
         .x2d = check_tensor_empty(c, SUBQ_F32, 4, (int64_t[]){2, 4, 5, 5}), .w2d = check_tensor_empty(c, SUBQ_F32, 3, (int64_t[]){4, 3, 3}),
         .y2d = check_tensor_empty(c, SUBQ_F32, 4, (int64_t[]){2, 4, 5, 5}), .xi = check_tensor_empty(c, SUBQ_I32, 3, (int64_t[]){2, 4, 9}),
-        .xh = check_tensor_empty(c, SUBQ_F16, 3, (int64_t[]){2, 4, 9}),
     };
-    if (f.x && f.w && f.w3 && f.bias3 && f.y && f.x2d && f.w2d && f.y2d && f.xi && f.xh) {
+    if (f.x && f.w && f.w3 && f.bias3 && f.y && f.x2d && f.w2d && f.y2d && f.xi) {
         errors_shapes(c, &f);
         errors_options(c, &f);
         errors_other_context(c, &f);
     }
-    subq_tensor *all[] = {f.x, f.w, f.w3, f.bias3, f.y, f.x2d, f.w2d, f.y2d, f.xi, f.xh};
+    subq_tensor *all[] = {f.x, f.w, f.w3, f.bias3, f.y, f.x2d, f.w2d, f.y2d, f.xi};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++) subq_tensor_destroy(all[i]);
 }
 

@@ -224,7 +224,7 @@ static void grid(checker *c)
 enum { B = 2, C = 3, L = 8, BINS = L + 1 };
 
 typedef struct fixture {
-    subq_tensor *x, *x_rank2, *x_i32, *x_f16, *x_steps, *spectrum, *spectrum_per_batch, *spectrum_bins,
+    subq_tensor *x, *x_rank2, *x_i32, *x_steps, *spectrum, *spectrum_per_batch, *spectrum_bins,
         *spectrum_batch3, *spectrum_channels, *spectrum_last3, *spectrum_steps, *pre, *pre_short, *post, *post_channels,
         *shortcut, *shortcut_long, *shortcut_rank2, *y, *y_short, *y_broadcast, *y_on_spectrum, *x_long,
         *spectrum_long, *y_long, *storage, *storage_spectrum;
@@ -238,7 +238,6 @@ static void make_fixture(checker *c, fixture *f)
     f->x = check_tensor_random(c, SHAPE(B, C, L));
     f->x_rank2 = check_tensor_random(c, SHAPE(B * C, L));
     f->x_i32 = check_tensor_empty(c, SUBQ_I32, SHAPE(B, C, L));
-    f->x_f16 = check_tensor_empty(c, SUBQ_F16, SHAPE(B, C, L));
     f->storage = check_tensor_random(c, SHAPE(2 * B * C * L));
     f->x_steps = check_tensor_view(c, f->storage, 0, SHAPE(B, C, L), (int64_t[]){2 * C * L, 2 * L, 2});
     f->spectrum = check_tensor_random(c, SHAPE(1, C, BINS, 2));
@@ -299,7 +298,6 @@ static void error_rows(checker *c, const fixture *f)
         CALL(.label = "no x", .mentions = "x", .x = NULL),
         CALL(.label = "x rank 2", .mentions = "x", .x = f->x_rank2),
         CALL(.label = "x i32", .mentions = "x", .x = f->x_i32),
-        CALL(.label = "x f16", .mentions = "x", .expected = SUBQ_ERROR_UNSUPPORTED, .x = f->x_f16),
         CALL(.label = "x strided along L", .mentions = "x", .x = f->x_steps),
         CALL(.label = "no spectrum", .mentions = "spectrum", .spectrum = NULL),
         CALL(.label = "spectrum bins", .mentions = "spectrum", .spectrum = f->spectrum_bins),

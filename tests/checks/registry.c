@@ -13,6 +13,9 @@ void check_fft_conv(checker *c);
 void check_fft_conv_fused(checker *c);
 void check_ckconv(checker *c);
 void check_hyena(checker *c);
+void check_lrnnx_conv(checker *c);
+void check_fftconv_s4(checker *c);
+void check_cp(checker *c);
 
 const check_entry subq_checks[] = {
     {"depthwise_conv", check_depthwise_conv},
@@ -27,5 +30,8 @@ const check_entry subq_checks[] = {
     {"fft_conv_fused", check_fft_conv_fused},
     {"ckconv", check_ckconv},
     {"hyena", check_hyena},
+    {"lrnnx_conv", check_lrnnx_conv},
+    {"fftconv_s4", check_fftconv_s4},
+    {"cp", check_cp},
     {NULL, NULL},
 };

@@ -190,6 +190,27 @@ def init_cases(ctx, r):
     r.record("init: the same seed gives the same weights", all(np.array_equal(s[n], again[n]) for n in s))
 
 
+HALF_TOL = {"float16": 2e-3, "bfloat16": 1.5e-2}  # the output's rounding, with room for the inputs'
+HALF_TORCH = {"float16": torch.float16, "bfloat16": torch.bfloat16}
+
+
+def half_cases(ctx, r):
+    """q, k, v and the output held in f16/bf16 (parameters and arithmetic fp32): the reference runs
+    in float64 on the same rounded inputs."""
+    for name, d, size, causal, short, kw in (("1D causal typical", 1, (64,), True, dict(kernel_size=3, causal=True),
+                                               dict(pixelhyena_norm="layer")),
+                                              ("2D silu qk rms", 2, (9, 10), False, dict(kernel_size=3),
+                                               dict(gate="silu", qk_norm="rms", output_norm="layer"))):
+        ref, ours = build(ctx, d, 16, 16, causal, short, kw)
+        ours.load_state_dict(perturbed_state(ref))
+        for dtype in ("float16", "bfloat16"):
+            ours.dtype = dtype
+            q, k, v = (torch.from_numpy(random(2, *size, 16)).to(HALF_TORCH[dtype]).float().numpy() for _ in range(3))
+            with torch.no_grad():
+                expected = ref.double()(*(torch.from_numpy(a).double() for a in (q, k, v))).numpy()
+            r.close(f"{name} in {dtype}", ours(q, k, v), expected, HALF_TOL[dtype])
+
+
 def error_cases(ctx, r):
     r.raises("rff with odd hidden", lambda: subq.Hyena(ctx, ckconv_kwargs(1, 8, 8, True, generator="rff",
                                                                             generator_hidden=7)), "generator_hidden")
@@ -213,6 +234,7 @@ def main():
     torch.manual_seed(0)
     hyena_cases(ctx, r)
     qkv_cases(ctx, r)
+    half_cases(ctx, r)
     incremental_cases(ctx, r)
     init_cases(ctx, r)
     error_cases(ctx, r)

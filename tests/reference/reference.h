@@ -61,6 +61,20 @@ int64_t ref_dwconv_out_size(const ref_dwconv_shape *shape, int axis);
 void ref_depthwise_conv(const ref_dwconv_shape *shape, const double *x, const double *weight,
                         const double *bias, double *y);
 
+/* ---- SPEC 6: context-parallel zigzag layout ------------------------------------------------- */
+
+/* A global tensor [batch, channels, length, *rest] (rest: the trailing axes' product) over ranks. */
+typedef struct ref_cp_shape {
+    int64_t batch, channels, length, rest, ranks;
+} ref_cp_shape;
+
+/* The global position of a rank's local position: chunks rank and 2P-1-rank of length L/(2P). */
+int64_t ref_cp_position(int64_t length, int64_t ranks, int64_t rank, int64_t local);
+/* The rank's split tensor [batch, channels, length/ranks, rest]. */
+void ref_cp_split(const ref_cp_shape *shape, int64_t rank, const double *global, double *local);
+/* The rank's full tensor [batch, channels/ranks, length, rest]: its channel block, every position. */
+void ref_cp_full(const ref_cp_shape *shape, int64_t rank, const double *global, double *full);
+
 /* ---- SPEC 2.1: causal_conv1d_varlen_fn (Megatron) -------------------------------------------- */
 
 /* x (T, D) packed channels-last, weight (D, W), bias (D) or NULL, cu_seqlens (R+1),
@@ -202,5 +216,48 @@ void ref_ckconv_siren(const double *grid, int64_t points, int64_t dims, int64_t 
  * exp(-0.5 sum_d p_d^2 / clamp(sigma_dc, min_std, max_std)^2), else prod_d exp(-|p_d| |w_dc|). */
 void ref_ckconv_mask(const double *grid, int64_t points, int64_t dims, const double *params, int64_t channels,
                      int gaussian, double min_std, double max_std, int64_t batch, double *kernel);
+
+/* ---- SPEC 7: lrnnx convolution family (s4_ref.c) ---------------------------------------------- */
+/* Complex arrays interleave (re, im); a "parts" argument says whether an input is real (1, no
+ * imaginary values stored) or complex (2). */
+
+typedef enum ref_lrnnx_pattern { REF_LRNNX_FULL = 0, REF_LRNNX_DIAGONAL, REF_LRNNX_FACTORED } ref_lrnnx_pattern;
+
+/* fft_conv as a direct sum over the 2L-point circular convolution: y[b,t,o] (complex, [B, L, O, 2])
+ * = sum_{s < min(Lk, 2L)} sum_(pattern) k[s] x[(t - s) mod 2L] with x zero from L on. FULL: x
+ * [B, L, I], k [Lk, O, I]; DIAGONAL: x [B, L, N], k [Lk, N] (O = N); FACTORED: x [B, L, H], k
+ * [N, Lk], b [N, H], c [O, N]. */
+void ref_lrnnx_fft_conv(ref_lrnnx_pattern pattern, int64_t batch, int64_t length, int64_t inner, int64_t out,
+                        int64_t n, int64_t lk, const double *x, int x_parts, const double *k, int k_parts,
+                        const double *b, int b_parts, const double *c, int c_parts, double *y);
+
+/* opt_ssm_forward's formula: y[b,t,o] = Re sum_{s <= t, s < Lk} sum_n C[o,n] K[n,s] sum_h
+ * B_[n,h] x[b,t-s,h]; x [B, L, Hin] real, K [N, Lk], B_ [N, Hin], C [Hout, N]; y [B, L, Hout]. */
+void ref_opt_ssm(int64_t batch, int64_t length, int64_t h_in, int64_t h_out, int64_t n, int64_t lk,
+                 const double *x, const double *K, int k_parts, const double *B, int b_parts, const double *C,
+                 int c_parts, double *y);
+
+/* FFTConvS4's parameters (as the module's state_dict holds them) and sizes. */
+typedef struct ref_s4 {
+    int64_t h, channels, n2, n_ssm;
+    int bilinear;
+    const double *a_real, *a_imag; /* [n_ssm, n2] */
+    const double *b, *c, *p;       /* [n_ssm, n2, 2], [channels, h, n2, 2], [n_ssm, n2, 2] (S4 only) */
+    const double *inv_dt;          /* [h] */
+} ref_s4;
+
+/* S4D: dA [h, n2, 2] and dB [h, n2, 2] at a rate (ZOH or bilinear). */
+void ref_s4d_discretise(const ref_s4 *s, double rate, double *da, double *db);
+/* S4D kernel [channels, h, lk]: 2 Re sum_n C dB dA^l. */
+void ref_s4d_kernel(const ref_s4 *s, double rate, int64_t lk, double *k);
+/* S4 DPLR kernel [channels, h, lk]: Cauchy sums at the fft-point nodes, Woodbury, 2/(1+omega),
+ * irfft of fft points (a direct sum), first lk points. */
+void ref_s4_dplr_kernel(const ref_s4 *s, double rate, int64_t fft, int64_t lk, double *k);
+/* y[b,c,h,t] = sum_{s <= t, s < lk} k[c,h,s] x[b,h,t-s]; x [B, h, L], y [B, channels, h, L]. */
+void ref_s4_causal(const double *k, int64_t channels, int64_t h, int64_t lk, const double *x, int64_t batch,
+                   int64_t length, double *y);
+/* The S4D recurrence at rate 1 from state [B, h, n2, 2] over x [B, h, L]: s' = dA s + dB u,
+ * y[b,c,h,t] = 2 Re sum_n C s'; the final state into state (in place). */
+void ref_s4d_recur(const ref_s4 *s, const double *x, int64_t batch, int64_t length, double *state, double *y);
 
 #endif

@@ -102,6 +102,21 @@ subq_tensor *bench_random_tensor(bench *b, int rank, const int64_t *shape)
     return t;
 }
 
+subq_tensor *bench_random_tensor_as(bench *b, subq_dtype dtype, int rank, const int64_t *shape)
+{
+    subq_tensor *values = bench_random_tensor(b, rank, shape), *t = NULL;
+    if (!values || dtype == SUBQ_F32) return values;
+    subq_status status = subq_tensor_create(b->ctx, dtype, rank, shape, &t);
+    if (status == SUBQ_OK) status = subq_tensor_copy(b->stream, values, t);
+    if (status == SUBQ_OK) status = subq_stream_submit(b->stream);
+    if (status == SUBQ_OK) status = subq_stream_wait(b->stream);
+    subq_tensor_destroy(values);
+    if (status == SUBQ_OK) return t;
+    subq_tensor_destroy(t);
+    bench_fail("converting a tensor");
+    return NULL;
+}
+
 static void report(const bench *b, const char *op, const char *shape, const bench_timing *t, double bytes,
                         double flops)
 {

@@ -36,6 +36,8 @@ extern const bench_entry subq_benches[]; /* NULL-terminated (bench_registry.c) *
 subq_status bench_time(bench *b, bench_record_fn record, void *user, bench_timing *timing);
 /* A dense f32 tensor of uniform values in +-[0.05, 1]; NULL on failure (reported). */
 subq_tensor *bench_random_tensor(bench *b, int rank, const int64_t *shape);
+/* The same values rounded to dtype (f32, f16 or bf16). */
+subq_tensor *bench_random_tensor_as(bench *b, subq_dtype dtype, int rank, const int64_t *shape);
 /* bench_time, then one result line, or bench_fail naming op; returns the failure count (0 or 1).
  * `bytes` is the op's minimum traffic (each input read once, each output written once), so GB/s
  * over the copy bandwidth says how close to the memory limit it runs; `flops` > 0 (a multiply-add

@@ -1,0 +1,59 @@
+#version 450
+#extension GL_GOOGLE_include_directive : require
+// The S4 (DPLR, rank 1) kernel's spectrum at the Lk-point FFT nodes, dense [rows, Lk/2 + 1, 2]
+// (unnormalised: the inverse divides by Lk). With omega = exp(-2 pi i k / Lk),
+// a = 2 (1 - omega), b = 1 + omega, z = a / b, and rho(v) = sum_n v/(a - w b) + conj(v)/(a - conj(w) b)
+// (so that the SPEC's Cauchy sum is r = b rho), the SPEC's
+//     k_f = (r_BC - r_BQ r_PC / (1 + r_PQ)) * 2 / (1 + omega)
+// equals 2 rho_BC - 2 b rho_BQ rho_PC / (1 + b rho_PQ), finite at omega = -1 (k = Lk/2).
+// w = A dt, v_XY = X Y dt, Q = conj(P). One invocation per (row = c * H + h, k) of the launch.
+layout(local_size_x_id = 0) in;
+
+layout(push_constant) uniform Push {
+    uint first[6];
+    uint n2, n_ssm, h, rows, row0, points, lk;
+    float rate;
+} p;
+
+#include "s4_complex.glsl"
+
+layout(std430, binding = 0) readonly buffer ARealBuf { float a_real[]; };
+layout(std430, binding = 1) readonly buffer AImagBuf { float a_imag[]; };
+layout(std430, binding = 2) readonly buffer BBuf { float b_param[]; };
+layout(std430, binding = 3) readonly buffer CBuf { float c_param[]; };
+layout(std430, binding = 4) readonly buffer DtBuf { float inv_dt[]; };
+layout(std430, binding = 5) readonly buffer PBuf { float p_param[]; };
+layout(std430, binding = 6) writeonly buffer Spectrum { vec2 spectrum[]; };
+
+vec2 load2(uint which, uint i) {
+    if (which == 2u) return vec2(b_param[p.first[2] + 2u * i], b_param[p.first[2] + 2u * i + 1u]);
+    if (which == 3u) return vec2(c_param[p.first[3] + 2u * i], c_param[p.first[3] + 2u * i + 1u]);
+    return vec2(p_param[p.first[5] + 2u * i], p_param[p.first[5] + 2u * i + 1u]);
+}
+
+vec2 term(vec2 v, vec2 w, vec2 a, vec2 b) {
+    return cdiv(v, a - cmul(w, b)) + cdiv(cconj(v), a - cmul(cconj(w), b));
+}
+
+void main() {
+    uint id = gl_GlobalInvocationID.x + gl_GlobalInvocationID.y * gl_NumWorkGroups.x * gl_WorkGroupSize.x;
+    if (id >= p.rows * p.points) return;
+    uint k = id % p.points, row = p.row0 + id / p.points, h = row % p.h;
+    float angle = -S4_TWO_PI * float(k) / float(p.lk);
+    vec2 omega = vec2(cos(angle), sin(angle));
+    vec2 a = 2.0 * (vec2(1.0, 0.0) - omega), b = vec2(1.0, 0.0) + omega;
+    float dt = exp(inv_dt[p.first[4] + h]) * p.rate;
+    vec2 bc = vec2(0.0), bq = vec2(0.0), pc = vec2(0.0), pq = vec2(0.0);
+    for (uint n = 0u; n < p.n2; n++) {
+        uint s = (h % p.n_ssm) * p.n2 + n;
+        vec2 w = dt * vec2(-exp(a_real[p.first[0] + s]), -a_imag[p.first[1] + s]);
+        vec2 bn = dt * load2(2u, s), pn = load2(5u, s), qn = cconj(pn), cn = load2(3u, row * p.n2 + n);
+        bc += term(cmul(bn, cn), w, a, b);
+        bq += term(cmul(bn, qn), w, a, b);
+        pc += term(dt * cmul(pn, cn), w, a, b);
+        pq += term(dt * cmul(pn, qn), w, a, b);
+    }
+    vec2 kf = 2.0 * bc - 2.0 * cdiv(cmul(b, cmul(bq, pc)), vec2(1.0, 0.0) + cmul(b, pq));
+    if (k == 0u || 2u * k == p.lk) kf.y = 0.0; // irfft ignores these imaginary parts
+    spectrum[id] = kf;
+}
