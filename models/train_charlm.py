@@ -1,7 +1,7 @@
 """Train the shipped character-level language model on the King James Version (models/data, from
 Debian's bible-kjv-text) with subq_torch, on the CPU, and write models/kjv_charlm.safetensors.
 
-    /usr/bin/python3 models/train_charlm.py [--minutes 12] [--out models/kjv_charlm.safetensors]
+    /usr/bin/python3 models/train_charlm.py [--minutes 14] [--out models/kjv_charlm.safetensors]
 
 The metric is the mean cross-entropy (nats per character) on the validation slice
 models/data/kjv_valid.txt, cut into consecutive windows of `max_length` characters, each read from
@@ -55,7 +55,7 @@ def validation_loss(model, ids, length, batch=64):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--minutes", type=float, default=12.0)
+    parser.add_argument("--minutes", type=float, default=14.0)
     parser.add_argument("--batch", type=int, default=12)
     parser.add_argument("--lr", type=float, default=3e-3)
     parser.add_argument("--seed", type=int, default=0)

@@ -40,7 +40,7 @@ def main():
         total += cross_entropy(model.logits(x[i:i + 32]), y[i:i + 32])
     loss = total / y.size
     with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as f:
-        stated = re.search(r"validation loss of ([0-9.]+) nats", f.read())
+        stated = re.search(r"validation loss of ([0-9.]+)\s+nats", f.read())
     print(f"validation loss {loss:.4f} nats/char ({loss / math.log(2):.4f} bits/char) over {y.size} characters")
     r.record("the README states the validation loss", stated is not None)
     if stated:
