@@ -5,6 +5,7 @@
 int command_devices(int argc, char **argv);
 int command_selftest(int argc, char **argv);
 int command_bench(int argc, char **argv);
+int command_run(int argc, char **argv);
 int command_cp_bench(int argc, char **argv);
 
 #endif

@@ -9,6 +9,8 @@ static const struct {
     int (*run)(int argc, char **argv);
     const char *help;
 } commands[] = {
+    {"run", command_run, "run a model file (default: the shipped KJV model) on the chosen device"},
+    {"generate", command_run, "generate text with a language model (subq generate --help)"},
     {"devices", command_devices, "list Vulkan devices, the one subq chooses, and its limits"},
     {"selftest", command_selftest, "check every operator against its CPU reference on the chosen device"},
     {"bench", command_bench, "time operators next to the device's copy bandwidth (subq bench --list)"},

@@ -178,6 +178,8 @@ typedef enum subq_activation {
 #include "subq/fft_conv.h"
 #include "subq/parameters.h"
 #include "subq/hyena.h"
+#include "subq/safetensors.h"
+#include "subq/model.h"
 #include "subq/s4.h"
 #include "subq/cp.h"
 
