@@ -57,16 +57,16 @@ class DepthwiseConv(nn.Module):
 
 
 class RMSNorm(nn.Module):
-    """x * rsqrt(mean(x^2) + eps) * weight over axis 1."""
+    """x * rsqrt(mean(x^2) + eps) * weight over axis `dim` (1: channels-first, -1: channels-last)."""
 
-    def __init__(self, channels, eps=1e-6):
+    def __init__(self, channels, eps=1e-6, dim=1):
         super().__init__()
-        self.eps = eps
+        self.eps, self.dim = eps, dim
         self.weight = nn.Parameter(torch.ones(channels))
 
     def forward(self, x):
-        scale = _channels(self.weight, x)
-        return x * torch.rsqrt(x.pow(2).mean(1, keepdim=True) + self.eps) * scale
+        scale = _channels(self.weight, x) if self.dim == 1 else self.weight.to(x.dtype)
+        return x * torch.rsqrt(x.pow(2).mean(self.dim, keepdim=True) + self.eps) * scale
 
 
 class LayerNorm(nn.Module):

@@ -29,7 +29,7 @@ from torch import nn
 
 from .ckconv import CKConvND
 from .hyena import Hyena, QKVSequenceMixer
-from .layers import DepthwiseConv
+from .layers import DepthwiseConv, RMSNorm
 
 MIXER_DEFAULTS = {"type": "hyena", "short_conv": 3, "generator": "siren", "generator_hidden": 32,
                   "generator_layers": 3, "omega0": 1.0, "mask": "exponential", "gate": "identity", "qk_norm": None,
@@ -65,18 +65,6 @@ def complete(description):
     return d
 
 
-class RMSNorm(nn.Module):
-    """x * rsqrt(mean(x^2) + eps) * weight over the last (channel) axis."""
-
-    def __init__(self, channels, eps=1e-6):
-        super().__init__()
-        self.eps = eps
-        self.weight = nn.Parameter(torch.ones(channels))
-
-    def forward(self, x):
-        return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps) * self.weight.to(x.dtype)
-
-
 class MLP(nn.Module):
     def __init__(self, channels, hidden):
         super().__init__()
@@ -106,9 +94,9 @@ class Block(nn.Module):
     def __init__(self, d):
         super().__init__()
         c = d["hidden_dim"]
-        self.norm1 = RMSNorm(c, d["norm_eps"])
+        self.norm1 = RMSNorm(c, d["norm_eps"], dim=-1)
         self.mixer = make_mixer(d)
-        self.norm2 = RMSNorm(c, d["norm_eps"])
+        self.norm2 = RMSNorm(c, d["norm_eps"], dim=-1)
         self.mlp = MLP(c, d["mlp_hidden"])
 
     def forward(self, x):
@@ -129,7 +117,7 @@ class Model(nn.Module):
         else:
             self.embedding = nn.Linear(d["in_channels"], c)
         self.blocks = nn.ModuleList(Block(d) for _ in range(d["layers"]))
-        self.norm = RMSNorm(c, d["norm_eps"])
+        self.norm = RMSNorm(c, d["norm_eps"], dim=-1)
         out = d["vocab_size"] if d["task"] == "causal_lm" else d["classes"]
         self.head = nn.Linear(c, out, bias=d["task"] != "causal_lm")
 
