@@ -90,7 +90,7 @@ subq_status subq_qkv_condition_mixer_forward(subq_stream *stream, subq_qkv_condi
     if (!m) return subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "module: expected a condition mixer, got NULL");
     int64_t c = m->cfg.hidden_dim;
     SUBQ_TRY(subq_mixer_check_io(stream, x, out, c));
-    SUBQ_TRY(subq_arg_tensor("condition", condition, stream, SUBQ_F32, 2, 2));
+    SUBQ_TRY(subq_arg_float_tensor("condition", condition, stream, 2, 2));
     SUBQ_TRY(subq_arg_shape("condition", condition, 2, (int64_t[]){x->shape[0], c}));
     subq_tensor *q, *kv, *mixed;
     SUBQ_TRY(subq_scratch_get(&m->scratch, COND_SCRATCH_Q, x->rank, x->shape, &q));
