@@ -94,11 +94,14 @@ def causal_conv1d(copy_gbps):
 
 
 def linear(copy_gbps):
-    """fp32 GEMM without TF32 (set in __main__), as subq computes it."""
-    for M, K, N in ((65536, 768, 2304), (65536, 768, 768)):
-        x, w, b = torch.rand(M, K, device="cuda"), torch.rand(N, K, device="cuda"), torch.rand(N, device="cuda")
+    """fp32 GEMM without TF32 (set in __main__), as subq computes it; and cuBLAS fp16."""
+    for M, K, N, dtype in ((65536, 768, 2304, torch.float), (65536, 768, 768, torch.float),
+                           (65536, 768, 2304, torch.half)):
+        x, w, b = (torch.rand(*s, device="cuda", dtype=dtype) for s in ((M, K), (N, K), (N,)))
         ms = median_ms(lambda: F.linear(x, w, b))
-        report("linear", f"M={M} K={K} N={N} bias", ms, 4 * (M * K + N * K + M * N + N), copy_gbps, 2 * M * N * K)
+        suffix, size = (" f16", 2) if dtype == torch.half else ("", 4)
+        report("linear", f"M={M} K={K} N={N} bias{suffix}", ms, size * (M * K + N * K + M * N + N), copy_gbps,
+               2 * M * N * K)
 
 
 def rms_norm(x, g, eps=1e-6):
@@ -133,19 +136,23 @@ def fft_conv(copy_gbps):
     """The FFT convolution as Hyena and CKConv write it in PyTorch, kernel spectrum cached: causal
     y = irfft(rfft(u, 2L) * K_f, 2L)[..., :L] with u = x, or gated u = pre * x and
     y = post * (conv + D * u); 2D zero padding through rfftn/irfftn at F = min(N + ceil(K/2), 2N)
-    per axis, cropped to [K/2, K/2 + N)."""
-    for B, C, L in ((16, 768, 1024), (8, 768, 8192), (4, 1024, 16384), (1, 64, 1 << 20)):
-        x = torch.rand(B, C, L, device="cuda")
-        kf = torch.fft.rfft(torch.rand(1, C, L, device="cuda"), n=2 * L)
+    per axis, cropped to [K/2, K/2 + N). The f16 shapes run torch.fft on half tensors (cuFFT in fp16)."""
+    cases = [(16, 768, 1024, torch.float), (8, 768, 8192, torch.float), (4, 1024, 16384, torch.float),
+             (1, 64, 1 << 20, torch.float)] + [(64, 768, L, torch.half) for L in (1024, 4096, 8192)]
+    for B, C, L, dtype in cases:
+        x = torch.rand(B, C, L, device="cuda", dtype=dtype)
+        kf = torch.fft.rfft(torch.rand(1, C, L, device="cuda", dtype=dtype), n=2 * L)
+        suffix, size = (" f16", 2) if dtype == torch.half else ("", 4)
         plain = lambda: torch.fft.irfft(torch.fft.rfft(x, n=2 * L) * kf, n=2 * L)[..., :L]
-        report("fft_conv", f"B={B} C={C} L={L} causal", median_ms(plain), 8 * B * C * L, copy_gbps)
-        pre, post, D = torch.rand_like(x), torch.rand_like(x), torch.rand(C, 1, device="cuda")
+        report("fft_conv", f"B={B} C={C} L={L} causal{suffix}", median_ms(plain), 2 * size * B * C * L, copy_gbps)
+        pre, post, D = torch.rand_like(x), torch.rand_like(x), torch.rand(C, 1, device="cuda", dtype=dtype)
 
         def gated():
             u = pre * x
             return post * (torch.fft.irfft(torch.fft.rfft(u, n=2 * L) * kf, n=2 * L)[..., :L] + D * u)
 
-        report("fft_conv", f"B={B} C={C} L={L} causal gated", median_ms(gated), 16 * B * C * L, copy_gbps)
+        report("fft_conv", f"B={B} C={C} L={L} causal gated{suffix}", median_ms(gated), 4 * size * B * C * L,
+               copy_gbps)
         del x, kf, pre, post
     for B, C, N in ((8, 256, 64), (2, 128, 256)):
         K = 2 * N - 1
@@ -238,29 +245,8 @@ def s4(copy_gbps):
                median_ms(lambda: opt_ssm(x, K, B_, C)), 8 * b * L * h, copy_gbps)
 
 
-def half(copy_gbps):
-    """fp16 at rest: the gated causal FFT conv at FlashFFTConv's shapes with torch.fft on half
-    tensors (cuFFT computes them in fp16; the spectrum of k cached), and cuBLAS fp16 F.linear."""
-    B, C = 64, 768
-    for L in (1024, 4096, 8192):
-        x, pre, post = (torch.rand(B, C, L, device="cuda", dtype=torch.half) for _ in range(3))
-        d = torch.rand(C, 1, device="cuda", dtype=torch.half)
-        k_f = torch.fft.rfft(torch.rand(C, L, device="cuda", dtype=torch.half), n=2 * L)
-
-        def gated():
-            u = x * pre
-            y = torch.fft.irfft(torch.fft.rfft(u, n=2 * L) * k_f, n=2 * L)[..., :L]
-            return post * (y + d * u)
-        report("fft_conv", f"B={B} C={C} L={L} causal gated f16", median_ms(gated), 8 * B * C * L, copy_gbps)
-        del x, pre, post, k_f
-    M, K, N = 65536, 768, 2304
-    x, w, b = (torch.rand(*s, device="cuda", dtype=torch.half) for s in ((M, K), (N, K), (N,)))
-    report("linear", f"M={M} K={K} N={N} bias f16", median_ms(lambda: F.linear(x, w, b)),
-           2 * (M * K + N * K + M * N + N), copy_gbps, 2 * M * N * K)
-
-
 ANCHORS = {"depthwise_conv": depthwise_conv, "causal_conv1d": causal_conv1d, "linear": linear, "norm": norm,
-           "gate": gate, "fft_conv": fft_conv, "hyena": hyena, "s4": s4, "half": half}
+           "gate": gate, "fft_conv": fft_conv, "hyena": hyena, "s4": s4}
 
 if __name__ == "__main__":
     torch.backends.cudnn.benchmark = True

@@ -9,7 +9,6 @@ int bench_gate(bench *b);
 int bench_fft_conv(bench *b);
 int bench_hyena(bench *b);
 int bench_s4(bench *b);
-int bench_half(bench *b);
 
 const bench_entry subq_benches[] = {
     {"depthwise_conv", bench_depthwise_conv},
@@ -20,6 +19,5 @@ const bench_entry subq_benches[] = {
     {"fft_conv", bench_fft_conv},
     {"hyena", bench_hyena},
     {"s4", bench_s4},
-    {"half", bench_half},
     {NULL, NULL},
 };

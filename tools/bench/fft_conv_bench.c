@@ -1,7 +1,9 @@
 /* FFT convolution at PERF.md's shapes: causal 1D (Hyena, kernel as long as the input) plain and
  * gated (y = post * (conv(pre * x) + shortcut * pre * x)), and 2D with zero padding (CKConv, kernel
  * 2N - 1 per axis). The kernel spectrum is made once, as at inference; the timed call is
- * subq_fft_conv. Traffic counted: 8 bytes per element (read x, write y), 16 gated (pre, post too).
+ * subq_fft_conv. Traffic counted: x read and y written per element, pre and post too when gated;
+ * the f16 shapes (FlashFFTConv's: B = 64, C = 768, L = 1K/4K/8K; its paper's H100 times 0.29 /
+ * 1.43 / 3.58 ms) keep x, y, pre, post and D in f16, the kernel's spectrum in fp32.
  * Before the timings of a shape, the first call's cost in a fresh context: with an empty cache
  * directory (plans compiled) and again with the directory that run left (plans loaded). */
 #include <dirent.h>
@@ -18,6 +20,7 @@ typedef struct fft_shape {
     int axes;
     int64_t size[2];
     bool causal;
+    subq_dtype dtype; /* of x, y and the gates */
 } fft_shape;
 
 typedef struct conv_args {
@@ -33,8 +36,8 @@ static int64_t points(const fft_shape *s)
 static void describe(const fft_shape *s, bool gated, char *buf, size_t size)
 {
     if (s->causal)
-        snprintf(buf, size, "B=%lld C=%lld L=%lld causal%s", (long long)s->batch, (long long)s->channels,
-                 (long long)s->size[0], gated ? " gated" : "");
+        snprintf(buf, size, "B=%lld C=%lld L=%lld causal%s%s", (long long)s->batch, (long long)s->channels,
+                 (long long)s->size[0], gated ? " gated" : "", s->dtype == SUBQ_F16 ? " f16" : "");
     else
         snprintf(buf, size, "B=%lld C=%lld N=%lldx%lld K=%lldx%lld zero", (long long)s->batch,
                  (long long)s->channels, (long long)s->size[0], (long long)s->size[1],
@@ -91,8 +94,8 @@ static subq_status first_call_seconds(const fft_shape *s, const char *dir, doubl
     shapes_of(s, x_shape, k_shape);
     subq_status status = subq_context_create(&options, &ctx);
     if (status == SUBQ_OK) status = subq_stream_create(ctx, &stream);
-    if (status == SUBQ_OK) status = subq_tensor_create(ctx, SUBQ_F32, s->axes + 2, x_shape, &a.x);
-    if (status == SUBQ_OK) status = subq_tensor_create(ctx, SUBQ_F32, s->axes + 2, x_shape, &a.y);
+    if (status == SUBQ_OK) status = subq_tensor_create(ctx, s->dtype, s->axes + 2, x_shape, &a.x);
+    if (status == SUBQ_OK) status = subq_tensor_create(ctx, s->dtype, s->axes + 2, x_shape, &a.y);
     if (status == SUBQ_OK) status = subq_tensor_create(ctx, SUBQ_F32, s->axes + 2, k_shape, &a.kernel_weights);
     double start = seconds_now();
     if (status == SUBQ_OK) status = make_kernel(stream, s, &a);
@@ -141,10 +144,10 @@ static int prepare(bench *b, const fft_shape *s, conv_args *a)
     int64_t x_shape[4], k_shape[4];
     shapes_of(s, x_shape, k_shape);
     int rank = s->axes + 2;
-    a->x = bench_random_tensor(b, rank, x_shape);
+    a->x = bench_random_tensor_as(b, s->dtype, rank, x_shape);
     a->kernel_weights = bench_random_tensor(b, rank, k_shape);
     if (!a->x || !a->kernel_weights) return 1;
-    if (subq_tensor_create(b->ctx, SUBQ_F32, rank, x_shape, &a->y) != SUBQ_OK) return bench_fail("fft_conv output");
+    if (subq_tensor_create(b->ctx, s->dtype, rank, x_shape, &a->y) != SUBQ_OK) return bench_fail("fft_conv output");
     if (make_kernel(b->stream, s, a) != SUBQ_OK || subq_stream_wait(b->stream) != SUBQ_OK)
         return bench_fail("fft_conv kernel spectrum");
     return 0;
@@ -154,8 +157,9 @@ static int time_conv(bench *b, const fft_shape *s, conv_args *a, bool gated)
 {
     char desc[96];
     describe(s, gated, desc, sizeof desc);
+    double tensors = gated ? 4.0 : 2.0;
     return bench_measure(b, "fft_conv", desc, record_conv, a,
-                         (gated ? 16.0 : 8.0) * (double)(s->batch * s->channels * points(s)), 0);
+                         tensors * (double)subq_dtype_size(s->dtype) * (double)(s->batch * s->channels * points(s)), 0);
 }
 
 static int bench_shape(bench *b, const fft_shape *s)
@@ -165,9 +169,9 @@ static int bench_shape(bench *b, const fft_shape *s)
     shapes_of(s, x_shape, k_shape);
     int failed = report_plans(b, s) || prepare(b, s, &a) || time_conv(b, s, &a, false);
     if (!failed && s->causal) {
-        a.pre = bench_random_tensor(b, s->axes + 2, x_shape);
-        a.post = bench_random_tensor(b, s->axes + 2, x_shape);
-        a.shortcut = bench_random_tensor(b, 1, &s->channels);
+        a.pre = bench_random_tensor_as(b, s->dtype, s->axes + 2, x_shape);
+        a.post = bench_random_tensor_as(b, s->dtype, s->axes + 2, x_shape);
+        a.shortcut = bench_random_tensor_as(b, s->dtype, 1, &s->channels);
         failed = !a.pre || !a.post || !a.shortcut || time_conv(b, s, &a, true);
     }
     release(&a);
@@ -179,11 +183,13 @@ int bench_fft_conv(bench *b)
     static const fft_shape gpu[] = {
         {16, 768, 1, {1024}, true}, {8, 768, 1, {8192}, true}, {4, 1024, 1, {16384}, true},
         {1, 64, 1, {1 << 20}, true}, {8, 256, 2, {64, 64}, false}, {2, 128, 2, {256, 256}, false},
+        {64, 768, 1, {1024}, true, SUBQ_F16}, {64, 768, 1, {4096}, true, SUBQ_F16},
+        {64, 768, 1, {8192}, true, SUBQ_F16},
     };
     /* lavapipe: the same kinds of shapes, small enough to finish in seconds */
     static const fft_shape cpu[] = {
         {2, 64, 1, {1024}, true}, {1, 16, 1, {8192}, true}, {1, 2, 1, {1 << 20}, true},
-        {1, 16, 2, {64, 64}, false},
+        {1, 16, 2, {64, 64}, false}, {2, 16, 1, {1024}, true, SUBQ_F16},
     };
     bool small = b->info.type == SUBQ_DEVICE_CPU;
     const fft_shape *shapes = small ? cpu : gpu;
