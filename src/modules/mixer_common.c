@@ -50,3 +50,10 @@ subq_tensor subq_mixer_columns(const subq_tensor *t, int64_t i, int64_t c)
     v.shape[t->rank - 1] = c;
     return v;
 }
+
+void subq_mixer_release(const subq_sequence_mixer *inner, subq_parameters *parameters, subq_scratch *scratch)
+{
+    subq_scratch_release(scratch);
+    subq_parameters_destroy(parameters);
+    if (inner->destroy) inner->destroy(inner->self);
+}

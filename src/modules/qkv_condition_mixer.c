@@ -51,9 +51,7 @@ subq_status subq_qkv_condition_mixer_create(subq_context *context, const subq_qk
 void subq_qkv_condition_mixer_destroy(subq_qkv_condition_mixer *m)
 {
     if (!m) return;
-    subq_scratch_release(&m->scratch);
-    subq_parameters_destroy(m->parameters);
-    if (m->cfg.mixer.destroy) m->cfg.mixer.destroy(m->cfg.mixer.self);
+    subq_mixer_release(&m->cfg.mixer, m->parameters, &m->scratch);
     free(m);
 }
 

@@ -55,9 +55,7 @@ subq_status subq_qkv_mixer_create(subq_context *context, const subq_qkv_mixer_co
 void subq_qkv_mixer_destroy(subq_qkv_mixer *m)
 {
     if (!m) return;
-    subq_scratch_release(&m->scratch);
-    subq_parameters_destroy(m->parameters);
-    if (m->cfg.mixer.destroy) m->cfg.mixer.destroy(m->cfg.mixer.self);
+    subq_mixer_release(&m->cfg.mixer, m->parameters, &m->scratch);
     free(m);
 }
 
