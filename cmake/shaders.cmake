@@ -31,10 +31,12 @@ function(subq_embed_shaders target shader_dir)
   foreach(source ${sources})
     get_filename_component(name "${source}" NAME_WE)
     subq_compile_shader(${name} "${source}" "")
-    # Shaders that read and write through dtype.glsl get a second build for f16/bf16 tensors.
+    # Shaders that read and write through dtype.glsl get a second build for f16/bf16 tensors,
+    # unless they are 16-bit only (define SUBQ_16BIT themselves).
     set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${source}")
     file(STRINGS "${source}" wide REGEX "#include \"dtype.glsl\"")
-    if(wide)
+    file(STRINGS "${source}" only_16bit REGEX "#define SUBQ_16BIT")
+    if(wide AND NOT only_16bit)
       subq_compile_shader(${name}_16 "${source}" "-DSUBQ_16BIT")
     endif()
   endforeach()

@@ -1,8 +1,10 @@
-/* y = x W^T + b (F.linear) through the tiled GEMM in shaders/linear.comp. The tile shape is chosen
- * per call: 128 x 128 blocks with 8 x 8 per invocation when there are enough of them to fill a
- * large GPU, else 64 x 64 blocks, else 32 x 32, both with 4 x 4 per invocation; each within the
- * device's shared memory and workgroup-size limits. */
+/* y = x W^T + b (F.linear): argument checks, and the tiled SIMT GEMM in shaders/linear.comp for
+ * whatever the tensor cores do not take (linear_coopmat.c decides). The SIMT tile shape is chosen per call: 128 x 128 blocks
+ * with 8 x 8 per invocation when there are enough of them to fill a large GPU, else 64 x 64
+ * blocks, else 32 x 32, both with 4 x 4 per invocation; each within the device's shared memory and
+ * workgroup-size limits. */
 #include "ops/axes.h"
+#include "ops/linear.h"
 #include "runtime/args.h"
 #include "subq_shaders.h"
 
@@ -11,17 +13,6 @@
 #define SMALL_TILES_ENOUGH 128  /* 64 x 64 blocks, likewise */
 #define MAX_STEPS 32768         /* K steps per dispatch: lavapipe ends a shader's loops after 65535 */
 
-typedef struct linear_push {
-    uint32_t x_first, w_first, bias_first, y_first;
-    uint32_t m, n;
-    uint32_t k_begin, k_end;
-    uint32_t w_stride;
-    uint32_t has_bias;
-    uint32_t accumulate;
-    uint32_t rows[4];
-    uint32_t x_stride[4];
-    uint32_t y_stride[4];
-} linear_push;
 
 typedef struct tile_config {
     uint32_t bm, bn, bk, tm, tn;
@@ -150,32 +141,48 @@ static subq_status choose_tiles(const subq_context *ctx, const linear_push *p, t
                      info->max_shared_memory_bytes, info->max_workgroup_invocations);
 }
 
+/* One dispatch per part of K: each later part adds to y (the bias goes in once); the stream orders
+ * the parts. */
+subq_status subq_linear_dispatch_parts(subq_stream *stream, const subq_kernel *kernel, const subq_tensor *const tensors[4],
+                                  linear_push *p, uint64_t invocations, uint32_t workgroup, uint32_t bk)
+{
+    const subq_tensor *bias = tensors[2];
+    subq_arg args[4] = {{tensors[0], false}, {tensors[1], false}, {bias ? bias : tensors[1], false},
+                        {tensors[3], true}};
+    uint32_t groups[3];
+    SUBQ_TRY(subq_groups_1d(subq_stream_context(stream), invocations, workgroup, groups));
+    uint32_t k = p->k_end, part = MAX_STEPS * bk;
+    for (uint32_t begin = 0; begin < k; begin += part) {
+        p->k_begin = begin;
+        p->k_end = k - begin > part ? begin + part : k;
+        p->accumulate = begin > 0;
+        p->has_bias = bias && begin == 0;
+        SUBQ_TRY(subq_stream_dispatch(stream, kernel, args, p, groups));
+    }
+    return SUBQ_OK;
+}
+
+subq_status subq_linear_simt(subq_stream *stream, const subq_tensor *const tensors[4], linear_push *p)
+{
+    subq_context *ctx = subq_stream_context(stream);
+    tile_config t = {0};
+    SUBQ_TRY(choose_tiles(ctx, p, &t));
+    uint32_t workgroup = (t.bm / t.tm) * (t.bn / t.tn);
+    const subq_shader *shader = subq_shader_for_dtypes(&subq_shader_linear, &subq_shader_linear_16, 4, tensors);
+    subq_kernel kernel = {.shader = shader, .bindings = 4, .push_bytes = sizeof *p, .spec_count = 9,
+                          .spec = {workgroup, t.bm, t.bn, t.bk, t.tm, t.tn, vec_loads(p), vec_stores(p),
+                                   subq_tensor_dtype_codes(4, tensors)}};
+    uint64_t blocks = (uint64_t)((p->m + t.bm - 1) / t.bm) * ((p->n + t.bn - 1) / t.bn);
+    return subq_linear_dispatch_parts(stream, &kernel, tensors, p, blocks * workgroup, workgroup, t.bk);
+}
+
 subq_status subq_linear(subq_stream *stream, const subq_tensor *x, const subq_tensor *weight,
                         const subq_tensor *bias, subq_tensor *y)
 {
     SUBQ_TRY(check_args(stream, x, weight, bias, y));
-    subq_context *ctx = subq_stream_context(stream);
     linear_push p = make_push(x, weight, bias, y);
-    tile_config t = {0};
-    SUBQ_TRY(choose_tiles(ctx, &p, &t));
-    uint32_t workgroup = (t.bm / t.tm) * (t.bn / t.tn);
     const subq_tensor *tensors[4] = {x, weight, bias, y};
-    const subq_shader *shader = subq_shader_for_dtypes(&subq_shader_linear, &subq_shader_linear_16, 4, tensors);
-    subq_kernel kernel = {.shader = shader, .bindings = 4, .push_bytes = sizeof p, .spec_count = 9,
-                          .spec = {workgroup, t.bm, t.bn, t.bk, t.tm, t.tn, vec_loads(&p), vec_stores(&p),
-                                   subq_tensor_dtype_codes(4, tensors)}};
-    subq_arg args[4] = {{x, false}, {weight, false}, {bias ? bias : weight, false}, {y, true}};
-    uint64_t tiles = (uint64_t)((p.m + t.bm - 1) / t.bm) * ((p.n + t.bn - 1) / t.bn);
-    uint32_t groups[3];
-    SUBQ_TRY(subq_groups_1d(ctx, tiles * workgroup, workgroup, groups));
-    /* Each later part of K adds to y (the bias goes in once); the stream orders the parts. */
-    uint32_t k = p.k_end, part = MAX_STEPS * t.bk;
-    for (uint32_t begin = 0; begin < k; begin += part) {
-        p.k_begin = begin;
-        p.k_end = k - begin > part ? begin + part : k;
-        p.accumulate = begin > 0;
-        p.has_bias = bias && begin == 0;
-        SUBQ_TRY(subq_stream_dispatch(stream, &kernel, args, &p, groups));
-    }
-    return SUBQ_OK;
+    if (subq_linear_coopmat_fits(subq_stream_context(stream), tensors, &p))
+        return subq_linear_coopmat(stream, tensors, &p);
+    return subq_linear_simt(stream, tensors, &p);
 }

@@ -85,30 +85,18 @@ static subq_status choose_queue_family(subq_context *ctx)
     return SUBQ_OK;
 }
 
-static bool device_has_extension(VkPhysicalDevice physical, const char *name)
-{
-    uint32_t count = 0;
-    vkEnumerateDeviceExtensionProperties(physical, NULL, &count, NULL);
-    VkExtensionProperties *exts = calloc(count ? count : 1, sizeof *exts);
-    bool found = false;
-    if (exts && vkEnumerateDeviceExtensionProperties(physical, NULL, &count, exts) == VK_SUCCESS)
-        for (uint32_t i = 0; i < count && !found; i++) found = strcmp(exts[i].extensionName, name) == 0;
-    free(exts);
-    return found;
-}
-
 static subq_status create_device(subq_context *ctx)
 {
     const char *extensions[8];
     uint32_t n = 0;
-    if (!device_has_extension(ctx->physical, VK_KHR_PUSH_DESCRIPTOR_EXTENSION_NAME))
+    if (!subq_device_has_extension(ctx->physical, VK_KHR_PUSH_DESCRIPTOR_EXTENSION_NAME))
         return subq_fail(SUBQ_ERROR_UNSUPPORTED, "device '%s' lacks VK_KHR_push_descriptor, which subq "
                                                  "needs", ctx->info.name);
     extensions[n++] = VK_KHR_PUSH_DESCRIPTOR_EXTENSION_NAME;
     const char *optional[] = {VK_KHR_EXTERNAL_MEMORY_FD_EXTENSION_NAME,
                               VK_KHR_EXTERNAL_SEMAPHORE_FD_EXTENSION_NAME, "VK_KHR_portability_subset"};
     for (size_t i = 0; i < sizeof optional / sizeof *optional; i++)
-        if (device_has_extension(ctx->physical, optional[i])) extensions[n++] = optional[i];
+        if (subq_device_has_extension(ctx->physical, optional[i])) extensions[n++] = optional[i];
 
     /* Timeline semaphores order Vulkan against CUDA in context parallelism (core in 1.2). */
     VkPhysicalDeviceTimelineSemaphoreFeatures timeline = {
@@ -119,9 +107,16 @@ static subq_status create_device(subq_context *ctx)
         vkGetPhysicalDeviceFeatures2(ctx->physical, &query);
         timeline.pNext = NULL;
     }
+    VkPhysicalDeviceVulkanMemoryModelFeatures memory_model = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_MEMORY_MODEL_FEATURES,
+        .pNext = timeline.timelineSemaphore ? &timeline : NULL, .vulkanMemoryModel = VK_TRUE};
+    VkPhysicalDeviceCooperativeMatrixFeaturesNV cooperative = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV, .pNext = &memory_model,
+        .cooperativeMatrix = VK_TRUE};
+    if (ctx->info.has_cooperative_matrix) extensions[n++] = VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME;
     VkPhysicalDevice8BitStorageFeatures storage8 = {
         .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_8BIT_STORAGE_FEATURES,
-        .pNext = timeline.timelineSemaphore ? &timeline : NULL,
+        .pNext = ctx->info.has_cooperative_matrix ? (void *)&cooperative : memory_model.pNext,
         .storageBuffer8BitAccess = ctx->info.has_8bit_storage};
     VkPhysicalDeviceShaderFloat16Int8Features f16 = {
         .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES, .pNext = &storage8,
@@ -148,6 +143,7 @@ static subq_status create_device(subq_context *ctx)
     };
     SUBQ_VK_TRY(vkCreateDevice(ctx->physical, &info, NULL, &ctx->device));
     ctx->timeline_semaphores = timeline.timelineSemaphore;
+    ctx->cooperative_matrix = ctx->info.has_cooperative_matrix;
     volkLoadDeviceTable(&ctx->vk, ctx->device);
     ctx->vk.vkGetDeviceQueue(ctx->device, ctx->queue_family, 0, &ctx->queue);
     return SUBQ_OK;

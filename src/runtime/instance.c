@@ -122,7 +122,7 @@ subq_status subq_physical_devices(VkInstance instance, VkPhysicalDevice **device
     return SUBQ_OK;
 }
 
-static bool has_extension(VkPhysicalDevice physical, const char *name)
+bool subq_device_has_extension(VkPhysicalDevice physical, const char *name)
 {
     uint32_t count = 0;
     vkEnumerateDeviceExtensionProperties(physical, NULL, &count, NULL);
@@ -132,6 +132,36 @@ static bool has_extension(VkPhysicalDevice physical, const char *name)
         for (uint32_t i = 0; i < count && !found; i++) found = strcmp(exts[i].extensionName, name) == 0;
     free(exts);
     return found;
+}
+
+/* VK_NV_cooperative_matrix with the shape linear_coopmat.comp uses: 16 x 16 x 16, f16 operands,
+ * f32 accumulator, one subgroup; and the Vulkan memory model its scopes need. (Debian's glslang
+ * cannot compile VK_KHR_cooperative_matrix.) */
+static bool has_f16_cooperative_matrix(VkPhysicalDevice physical, uint32_t api_version)
+{
+    if (api_version < VK_API_VERSION_1_2 ||
+        !subq_device_has_extension(physical, VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME) ||
+        !vkGetPhysicalDeviceCooperativeMatrixPropertiesNV)
+        return false;
+    VkPhysicalDeviceVulkanMemoryModelFeatures model = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_MEMORY_MODEL_FEATURES};
+    VkPhysicalDeviceFeatures2 features = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = &model};
+    vkGetPhysicalDeviceFeatures2(physical, &features);
+    if (!model.vulkanMemoryModel) return false;
+    VkCooperativeMatrixPropertiesNV shapes[64];
+    uint32_t count = 64;
+    for (uint32_t i = 0; i < count; i++) shapes[i] = (VkCooperativeMatrixPropertiesNV){
+        .sType = VK_STRUCTURE_TYPE_COOPERATIVE_MATRIX_PROPERTIES_NV};
+    VkResult r = vkGetPhysicalDeviceCooperativeMatrixPropertiesNV(physical, &count, shapes);
+    if (r != VK_SUCCESS && r != VK_INCOMPLETE) return false;
+    for (uint32_t i = 0; i < count; i++) {
+        const VkCooperativeMatrixPropertiesNV *s = &shapes[i];
+        if (s->MSize == 16 && s->NSize == 16 && s->KSize == 16 && s->AType == VK_COMPONENT_TYPE_FLOAT16_NV &&
+            s->BType == VK_COMPONENT_TYPE_FLOAT16_NV && s->CType == VK_COMPONENT_TYPE_FLOAT32_NV &&
+            s->DType == VK_COMPONENT_TYPE_FLOAT32_NV && s->scope == VK_SCOPE_SUBGROUP_NV)
+            return true;
+    }
+    return false;
 }
 
 static subq_device_type device_type(VkPhysicalDeviceType type)
@@ -214,8 +244,8 @@ void subq_physical_device_info(VkPhysicalDevice physical, subq_device_info *info
     info->has_int8_arithmetic = f16.shaderInt8;
     info->has_16bit_storage = storage16.storageBuffer16BitAccess;
     info->has_8bit_storage = storage8.storageBuffer8BitAccess;
-    info->has_external_memory_fd = has_extension(physical, VK_KHR_EXTERNAL_MEMORY_FD_EXTENSION_NAME);
-    info->has_cooperative_matrix = has_extension(physical, "VK_KHR_cooperative_matrix");
+    info->has_external_memory_fd = subq_device_has_extension(physical, VK_KHR_EXTERNAL_MEMORY_FD_EXTENSION_NAME);
+    info->has_cooperative_matrix = has_f16_cooperative_matrix(physical, info->api_version);
 }
 
 static int type_rank(subq_device_type type)

@@ -16,6 +16,7 @@ void subq_volk_load_instance(VkInstance instance);
 subq_status subq_instance_create(bool validation, VkInstance *instance);
 subq_status subq_physical_devices(VkInstance instance, VkPhysicalDevice **devices, uint32_t *count);
 void subq_physical_device_info(VkPhysicalDevice physical, subq_device_info *info);
+bool subq_device_has_extension(VkPhysicalDevice physical, const char *name);
 /* Pick among `count` devices by selector (index or name substring; NULL or "" = SUBQ_DEVICE, else
  * the best type). */
 subq_status subq_select_device(const subq_device_info *infos, uint32_t count, const char *selector,
