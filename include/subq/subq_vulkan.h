@@ -29,8 +29,9 @@ extern "C" {
 #endif
 
 /* The device extensions subq needs enabled on a host device (VK_KHR_push_descriptor). NULL-
- * terminated; static storage. Optional ones (external memory for context parallelism) are
- * listed by subq_vulkan_optional_device_extensions. Core Vulkan 1.1 is required. */
+ * terminated; static storage. Optional ones (external memory for context parallelism,
+ * VK_NV_cooperative_matrix for f16 Linear on tensor cores) are listed by
+ * subq_vulkan_optional_device_extensions. Core Vulkan 1.1 is required. */
 const char *const *subq_vulkan_required_device_extensions(void);
 const char *const *subq_vulkan_optional_device_extensions(void);
 
@@ -45,6 +46,9 @@ typedef struct subq_vulkan_device {
     void (*lock_queue)(void *user);
     void (*unlock_queue)(void *user);
     void *user;
+    /* Nonzero: the host enabled VK_NV_cooperative_matrix with its cooperativeMatrix feature and
+     * the vulkanMemoryModel feature, so subq may use tensor cores. */
+    int cooperative_matrix_enabled;
 } subq_vulkan_device;
 
 /* A context on the host's device. options->device and options->validation are ignored (the host

@@ -6,7 +6,8 @@
 
 static const char *const required_extensions[] = {VK_KHR_PUSH_DESCRIPTOR_EXTENSION_NAME, NULL};
 static const char *const optional_extensions[] = {VK_KHR_EXTERNAL_MEMORY_FD_EXTENSION_NAME,
-                                                  VK_KHR_EXTERNAL_SEMAPHORE_FD_EXTENSION_NAME, NULL};
+                                                  VK_KHR_EXTERNAL_SEMAPHORE_FD_EXTENSION_NAME,
+                                                  VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME, NULL};
 
 const char *const *subq_vulkan_required_device_extensions(void) { return required_extensions; }
 const char *const *subq_vulkan_optional_device_extensions(void) { return optional_extensions; }
@@ -46,6 +47,7 @@ subq_status subq_context_create_vulkan(const subq_vulkan_device *host, const sub
     volkLoadDeviceTable(&ctx->vk, ctx->device);
     subq_context_options defaults = {0};
     subq_status status = subq_context_start_services(ctx, options ? options : &defaults);
+    ctx->cooperative_matrix = host->cooperative_matrix_enabled && ctx->info.has_cooperative_matrix;
     if (status != SUBQ_OK) {
         subq_context_destroy(ctx);
         return status;
