@@ -37,6 +37,7 @@ typedef struct subq_model_info {
     int64_t parameter_count;
     const char *vocabulary;         /* causal_lm: token i's text is its i-th UTF-8 character; NULL if none */
     double validation_loss;         /* the description's metric.validation_loss; NaN if none */
+    const char *mixer;              /* the blocks' token mixer: "hyena", "s4d" or "s4" (FFTConvS4 kernels) */
 } subq_model_info;
 
 /* A model from its JSON description, weights drawn by subq_model_init's defaults (seed 0). */
