@@ -87,12 +87,11 @@ subq_status subq_model_state_create(subq_model *model, int64_t batch, int64_t ma
 
 int64_t subq_model_state_length(const subq_model_state *state) { return state ? state->length : 0; }
 
-/* S4: the recurrence's coefficients for the current weights, then the prompt from the zero state. */
+/* S4: the prompt from the zero state (subq_model_prefill set up the steps first). */
 static subq_status mix_prefill(subq_stream *stream, model_block *block, int64_t index, void *user,
                                const subq_tensor *x, subq_tensor *out) {
     subq_model_state *state = user;
     if (!block->s4.layer) return subq_qkv_mixer_prefill(stream, block->mixer, state->hyena[index], x, NULL, out);
-    SUBQ_TRY(subq_fftconv_s4_setup_step(stream, block->s4.layer));
     return model_s4_forward(stream, &block->s4, x, state->s4_zero, state->s4[index], &state->model->scratch.s4, out);
 }
 
@@ -128,6 +127,10 @@ subq_status subq_model_prefill(subq_stream *stream, subq_model *model, subq_mode
     if (length > state->max_length)
         return subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "length: %lld tokens exceed the state's max_length %lld",
                          (long long)length, (long long)state->max_length);
+    /* S4: the recurrence's coefficients for the current weights, before anything else is recorded, so
+     * that a kernel without a step (UNSUPPORTED) leaves the stream as it was */
+    for (int64_t i = 0; state->s4 && i < model->d.info.layers; i++)
+        SUBQ_TRY(subq_fftconv_s4_setup_step(stream, model->blocks[i].s4.layer));
     model_scratch *s = &model->scratch;
     SUBQ_TRY(subq_model_scratch(stream, model, s, 2, (int64_t[]){state->batch, length}));
     SUBQ_TRY(subq_model_embed_tokens(stream, model, tokens, state->batch * length, s->x));
