@@ -1,10 +1,13 @@
 """Models on one GPU, subq (Vulkan, through the Python binding) next to subq_torch (PyTorch, CUDA) in
 the same process: prefill throughput (logits of B x L tokens, tokens/s) and generation speed
-(greedy, one sequence; subq steps on its Hyena state, PyTorch recomputes the whole sequence per
+(greedy, one sequence; subq steps on its Hyena or S4 state, PyTorch recomputes the whole sequence per
 token since the reference model has no incremental state, timed on a second pass once every
 length's cuFFT plan exists). Prints one JSON object per line.
 
-    python3 bench/model_bench.py [--model models/kjv_charlm.safetensors] [--random C,LAYERS,L]"""
+    python3 bench/model_bench.py [--model models/kjv_charlm.safetensors | ''] [--random C,LAYERS,L]
+                                 [--mixer '{"type": "s4", "kernel_type": "s4d"}']
+
+--mixer gives the random model's mixer as JSON (default: Hyena); --model '' skips the shipped model."""
 import argparse
 import json
 import os
@@ -94,17 +97,22 @@ def main():
     parser.add_argument("--model", default=os.path.join(ROOT, "models", "kjv_charlm.safetensors"))
     parser.add_argument("--random", default="512,8,4096", help="C,LAYERS,MAX_LENGTH of a random model (or '')")
     parser.add_argument("--tokens", type=int, default=512, help="tokens to generate")
+    parser.add_argument("--mixer", default="{}", help="the random model's mixer as JSON (default: Hyena)")
     args = parser.parse_args()
     ctx = subq.Context()
-    bench(ctx, args.model, "kjv_charlm", 16, 256, 16, args.tokens)
+    if args.model:
+        bench(ctx, args.model, "kjv_charlm", 16, 256, 16, args.tokens)
     if args.random:
         c, layers, length = map(int, args.random.split(","))
         torch.manual_seed(0)
-        model = Model({"task": "causal_lm", "hidden_dim": c, "layers": layers, "vocab_size": 256, "max_length": length})
+        mixer = json.loads(args.mixer)
+        model = Model({"task": "causal_lm", "hidden_dim": c, "layers": layers, "vocab_size": 256, "max_length": length,
+                       "mixer": mixer})
         with tempfile.TemporaryDirectory() as tmp:
             path = os.path.join(tmp, "random.safetensors")
             save_model(model, path)
-            bench(ctx, path, f"random C{c} x{layers}", 4, length, 64, 2 * args.tokens)
+            name = mixer.get("kernel_type", mixer.get("type", "hyena"))
+            bench(ctx, path, f"random C{c} x{layers} {name}", 4, length, 64, 2 * args.tokens)
 
 
 if __name__ == "__main__":

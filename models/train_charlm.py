@@ -3,6 +3,9 @@ Debian's bible-kjv-text) with subq_torch, on the CPU, and write models/kjv_charl
 
     /usr/bin/python3 models/train_charlm.py [--minutes 14] [--out models/kjv_charlm.safetensors]
 
+--mixer s4 trains the same model with S4D blocks instead of Hyena (S4_MIXER; written to the
+temporary directory unless --out says otherwise): the shipped model stays the Hyena one.
+
 The metric is the mean cross-entropy (nats per character) on the validation slice
 models/data/kjv_valid.txt, cut into consecutive windows of `max_length` characters, each read from
 its first character on (tests/python/test_model_metric.py recomputes it with subq)."""
@@ -11,6 +14,7 @@ import lzma
 import math
 import os
 import sys
+import tempfile
 import time
 
 import torch
@@ -24,6 +28,7 @@ from subq_torch.model import Model  # noqa: E402
 DESCRIPTION = {"task": "causal_lm", "hidden_dim": 128, "layers": 3, "mlp_hidden": 256, "max_length": 256,
                "mixer": {"short_conv": 3, "generator_hidden": 32, "generator_layers": 3, "omega0": 8.0,
                          "mask": "exponential"}}
+S4_MIXER = {"type": "s4", "kernel_type": "s4d", "d_state": 64}
 
 
 def load_text():
@@ -59,8 +64,12 @@ def main():
     parser.add_argument("--batch", type=int, default=12)
     parser.add_argument("--lr", type=float, default=3e-3)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", default=os.path.join(HERE, "kjv_charlm.safetensors"))
+    parser.add_argument("--mixer", choices=("hyena", "s4"), default="hyena")
+    parser.add_argument("--out")
     args = parser.parse_args()
+    if args.out is None:
+        args.out = os.path.join(HERE, "kjv_charlm.safetensors") if args.mixer == "hyena" else \
+            os.path.join(tempfile.gettempdir(), "kjv_charlm_s4.safetensors")
     torch.manual_seed(args.seed)
     torch.set_num_threads(2)
     train, valid = load_text()
@@ -69,6 +78,8 @@ def main():
     train_ids = torch.tensor([lookup[ch] for ch in train])
     valid_ids = torch.tensor([lookup[ch] for ch in valid])
     description = {**DESCRIPTION, "vocab_size": len(vocabulary), "vocabulary": vocabulary}
+    if args.mixer == "s4":
+        description["mixer"] = S4_MIXER
     model = Model(description)
     length = description["max_length"]
     params = sum(p.numel() for p in model.parameters())

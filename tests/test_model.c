@@ -1,6 +1,7 @@
 /* The model runtime through its C API alone (the sanitizer build runs this; the PyTorch parity of
  * the logits is tests/python/test_model_torch.py): a random 1D model's prefill + steps equal its full
- * forward, generation is reproducible, a 2D model runs both heads, bad calls are refused. */
+ * forward (Hyena and S4D mixers; S4 DPLR once its kernel has a step), generation is reproducible, 2D
+ * models run both heads, bad calls are refused. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,12 @@ static const char *LM = "{\"task\":\"causal_lm\",\"hidden_dim\":12,\"layers\":2,
                         "\"max_length\":16,\"vocabulary\":\"abcdefgh\\u00e9\",\"mixer\":{\"generator_hidden\":8}}";
 static const char *IMAGE = "{\"task\":\"image\",\"hidden_dim\":8,\"layers\":1,\"in_channels\":2,\"image_size\":[6,5],"
                            "\"classes\":3,\"head\":\"%s\",\"mixer\":{\"generator_hidden\":8,\"mask\":null}}";
+/* %s: the FFTConvS4 kernel type and its fields */
+static const char *S4_LM = "{\"task\":\"causal_lm\",\"hidden_dim\":12,\"layers\":2,\"mlp_hidden\":20,\"vocab_size\":9,"
+                           "\"max_length\":16,\"mixer\":{\"type\":\"s4\",\"d_state\":6,%s}}";
+static const char *S4_IMAGE = "{\"task\":\"image\",\"hidden_dim\":8,\"layers\":2,\"in_channels\":2,\"image_size\":[6,5],"
+                              "\"classes\":3,\"head\":\"%s\",\"mixer\":{\"type\":\"s4\",\"kernel_type\":\"s4d\","
+                              "\"d_state\":4,\"l_max\":20}}";
 
 static float *download(subq_stream *stream, subq_tensor *t, size_t n) {
     float *v = calloc(n, sizeof *v);
@@ -91,9 +98,9 @@ static void test_incremental(subq_context *ctx, subq_stream *stream, subq_model 
     subq_tensor_destroy(step);
 }
 
-static void test_image(subq_context *ctx, subq_stream *stream, const char *head, int per_pixel) {
+static void test_image(subq_context *ctx, subq_stream *stream, const char *format, const char *head, int per_pixel) {
     char description[512];
-    snprintf(description, sizeof description, IMAGE, head);
+    snprintf(description, sizeof description, format, head);
     subq_model *model;
     if (subq_model_create(ctx, description, &model) != SUBQ_OK) {
         record("image model", 0, subq_last_error());
@@ -111,12 +118,48 @@ static void test_image(subq_context *ctx, subq_stream *stream, const char *head,
     float *v = ok ? download(stream, logits, n) : NULL;
     for (size_t i = 0; ok && i < n; i++) ok = isfinite(v[i]);
     char label[64];
-    snprintf(label, sizeof label, "image model, head %s", head);
+    snprintf(label, sizeof label, "image model (%s), head %s", format == IMAGE ? "Hyena" : "S4D", head);
     record(label, ok, ok ? "" : subq_last_error());
     record("image model refuses tokens", subq_model_forward_tokens(stream, model, (int32_t[]){0}, 1, 1, logits) ==
            SUBQ_ERROR_INVALID_ARGUMENT, subq_last_error());
     free(v);
     subq_tensor_destroy(pixels);
+    subq_tensor_destroy(logits);
+    subq_model_destroy(model);
+}
+
+/* An S4 language model: incremental = full forward where the kernel type has a step; a DPLR kernel
+ * without one (UNSUPPORTED) still runs its forward, and its prefill answers UNSUPPORTED. */
+static void test_s4_lm(subq_context *ctx, subq_stream *stream, const char *fields) {
+    char description[512];
+    snprintf(description, sizeof description, S4_LM, fields);
+    subq_model *model;
+    if (subq_model_create(ctx, description, &model) != SUBQ_OK) {
+        record(fields, 0, subq_last_error());
+        return;
+    }
+    subq_model_state *state;
+    subq_tensor *logits;
+    int32_t tokens[3] = {1, 5, 2};
+    subq_tensor_create(ctx, SUBQ_F32, 2, (int64_t[]){1, 9}, &logits);
+    subq_model_state_create(model, 1, 4, &state);
+    subq_status status = subq_model_prefill(stream, model, state, tokens, 3, logits);
+    if (status == SUBQ_ERROR_UNSUPPORTED) {
+        printf("skip %s generation: %s\n", fields, subq_last_error());
+        subq_tensor *full;
+        subq_tensor_create(ctx, SUBQ_F32, 3, (int64_t[]){1, 3, 9}, &full);
+        float *v = subq_model_forward_tokens(stream, model, tokens, 1, 3, full) == SUBQ_OK ? download(stream, full, 27)
+                                                                                           : NULL;
+        int ok = v != NULL;
+        for (int i = 0; ok && i < 27; i++) ok = isfinite(v[i]);
+        record(fields, ok, ok ? "forward" : subq_last_error());
+        free(v);
+        subq_tensor_destroy(full);
+    } else {
+        record(fields, status == SUBQ_OK, status == SUBQ_OK ? "prefill" : subq_last_error());
+        test_incremental(ctx, stream, model);
+    }
+    subq_model_state_destroy(state);
     subq_tensor_destroy(logits);
     subq_model_destroy(model);
 }
@@ -139,8 +182,16 @@ int main(void) {
     } else {
         record("create a 1D model", 0, subq_last_error());
     }
-    test_image(ctx, stream, "classify", 0);
-    test_image(ctx, stream, "pixel", 1);
+    test_image(ctx, stream, IMAGE, "classify", 0);
+    test_image(ctx, stream, IMAGE, "pixel", 1);
+    test_image(ctx, stream, S4_IMAGE, "classify", 0);
+    test_image(ctx, stream, S4_IMAGE, "pixel", 1);
+    test_s4_lm(ctx, stream, "\"kernel_type\":\"s4d\"");
+    test_s4_lm(ctx, stream, "\"kernel_type\":\"s4d\",\"disc\":\"bilinear\",\"n_ssm\":3,\"l_max\":12");
+    test_s4_lm(ctx, stream, "\"kernel_type\":\"s4\"");
+    record("bad S4 description", subq_model_create(ctx, "{\"task\":\"causal_lm\",\"hidden_dim\":4,\"layers\":1,"
+           "\"vocab_size\":3,\"max_length\":8,\"mixer\":{\"type\":\"s4\",\"kernel_type\":\"s4d\",\"d_state\":5}}",
+           &model) == SUBQ_ERROR_INVALID_ARGUMENT && strstr(subq_last_error(), "mixer.d_state"), subq_last_error());
     record("bad description", subq_model_create(ctx, "{\"task\":\"causal_lm\"}", &model) == SUBQ_ERROR_INVALID_ARGUMENT &&
            strstr(subq_last_error(), "hidden_dim"), subq_last_error());
     record("missing model file", subq_model_load(ctx, "/nonexistent.safetensors", &model) == SUBQ_ERROR_IO,

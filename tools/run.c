@@ -205,9 +205,11 @@ int command_run(int argc, char **argv) {
     }
     subq_model_info info;
     subq_model_get_info(model, &info);
-    printf("device: %s\nmodel:  %s: %s, %lld blocks, %lld channels, %lld parameters", device.name, o.model,
-           info.task == SUBQ_MODEL_CAUSAL_LM ? "character language model (Hyena)" : "image model (2D Hyena)",
-           (long long)info.layers, (long long)info.hidden_dim, (long long)info.parameter_count);
+    const char *mixer = !strcmp(info.mixer, "s4d") ? "S4D" : !strcmp(info.mixer, "s4") ? "S4" : "Hyena";
+    printf("device: %s\nmodel:  %s: %s (%s%s), %lld blocks, %lld channels, %lld parameters", device.name, o.model,
+           info.task == SUBQ_MODEL_CAUSAL_LM ? "character language model" : "image model",
+           info.task == SUBQ_MODEL_IMAGE && !strcmp(mixer, "Hyena") ? "2D " : "", mixer, (long long)info.layers,
+           (long long)info.hidden_dim, (long long)info.parameter_count);
     if (!isnan(info.validation_loss)) printf(", validation loss %.4f nats/token", info.validation_loss);
     printf("\n");
     int rc;

@@ -1,13 +1,19 @@
 /* Models: a stack of pre-norm residual blocks,
- *     x = x + QKVSequenceMixer(Hyena)(RMSNorm(x));  x = x + MLP(RMSNorm(x))   (MLP: Linear, GELU, Linear)
+ *     x = x + mixer(RMSNorm(x));  x = x + MLP(RMSNorm(x))   (MLP: Linear, GELU, Linear)
  * as python/subq_torch/model.py defines them, built from a JSON description and loaded from a
  * safetensors file that carries the description in __metadata__["subq_model"] (subq_torch.export).
+ * The mixer (the description's "mixer", one type for every block):
+ *   "hyena": QKVSequenceMixer(Hyena);
+ *   "s4":    the S4 block of state-spaces/s4 around lrnnx's FFTConvS4 (kernel_type "s4d" or "s4"),
+ *            y = FFTConvS4(x) + D * x, out = GLU(output_linear(GELU(y))), over the sequence (an
+ *            image's pixels row-major).
  *
- * causal_lm: tokens [B, L] -> embedding -> blocks (1D causal Hyena) -> RMSNorm -> head -> logits
- *            [B, L, V]; generation prefills once, then steps one token at a time on the Hyena state
- *            (short-conv window and the long convolution as a direct sum against the cached kernel).
- * image:     pixels [B, H, W, Cin] -> Linear -> blocks (2D Hyena) -> RMSNorm -> head, per pixel
- *            [B, H, W, K] or on the mean over pixels [B, K].
+ * causal_lm: tokens [B, L] -> embedding -> blocks (1D causal) -> RMSNorm -> head -> logits [B, L, V];
+ *            generation prefills once, then steps one token at a time on each block's state (Hyena:
+ *            short-conv window and the long convolution as a direct sum against the cached kernel;
+ *            S4: FFTConvS4's recurrence from the state its forward left).
+ * image:     pixels [B, H, W, Cin] -> Linear -> blocks (2D Hyena, or S4 over the H * W pixels) ->
+ *            RMSNorm -> head, per pixel [B, H, W, K] or on the mean over pixels [B, K].
  * Included by subq.h. */
 #ifndef SUBQ_MODEL_H
 #define SUBQ_MODEL_H
@@ -37,6 +43,7 @@ typedef struct subq_model_info {
     int64_t parameter_count;
     const char *vocabulary;         /* causal_lm: token i's text is its i-th UTF-8 character; NULL if none */
     double validation_loss;         /* the description's metric.validation_loss; NaN if none */
+    const char *mixer;              /* the blocks' token mixer: "hyena", "s4d" or "s4" (FFTConvS4 kernels) */
 } subq_model_info;
 
 /* A model from its JSON description, weights drawn by subq_model_init's defaults (seed 0). */
@@ -64,14 +71,17 @@ subq_status subq_model_forward(subq_stream *stream, subq_model *model, const sub
 
 typedef struct subq_model_state subq_model_state;
 
-/* State for `batch` sequences of up to max_length tokens (prompt and generated together). */
+/* State for `batch` sequences of up to max_length tokens (prompt and generated together). S4 mixers:
+ * max_length may not exceed the kernel's length (l_max, or a DPLR kernel's max_length), since the
+ * recurrence would then no longer equal the forward's truncated convolution. */
 subq_status subq_model_state_create(subq_model *model, int64_t batch, int64_t max_length, subq_model_state **state);
 void subq_model_state_destroy(subq_model_state *state);
 int64_t subq_model_state_length(const subq_model_state *state);
 /* Start over with host tokens [B, T]; logits [B, V] of the last position. Waits as forward_tokens. */
 subq_status subq_model_prefill(subq_stream *stream, subq_model *model, subq_model_state *state, const int32_t *tokens,
                                int64_t length, subq_tensor *logits);
-/* One token per sequence (host tokens [B]); logits [B, V] of that position. O(t) per token. */
+/* One token per sequence (host tokens [B]); logits [B, V] of that position. O(t) per token (Hyena),
+ * O(d_state) per channel (S4). */
 subq_status subq_model_step(subq_stream *stream, subq_model *model, subq_model_state *state, const int32_t *tokens,
                             subq_tensor *logits);
 

@@ -22,7 +22,8 @@ class _Info(ctypes.Structure):
     _fields_ = [("task", c_int), ("hidden_dim", c_int64), ("layers", c_int64), ("mlp_hidden", c_int64),
                 ("vocab_size", c_int64), ("max_length", c_int64), ("in_channels", c_int64),
                 ("image_size", c_int64 * 2), ("classes", c_int64), ("per_pixel", c_int32),
-                ("parameter_count", c_int64), ("vocabulary", c_char_p), ("validation_loss", c_double)]
+                ("parameter_count", c_int64), ("vocabulary", c_char_p), ("validation_loss", c_double),
+                ("mixer", c_char_p)]
 
 
 class _GenerateOptions(ctypes.Structure):
@@ -63,6 +64,7 @@ class State:
     """Generation state of `batch` sequences of up to max_length tokens."""
 
     def __init__(self, model, batch, max_length):
+        self._handle = None
         handle = c_void_p()
         _check(lib.subq_model_state_create(model._handle, batch, max_length, ctypes.byref(handle)))
         self.model, self.batch, self._handle = model, batch, handle
@@ -85,6 +87,7 @@ class Model:
         self.per_pixel, self.parameter_count = bool(info.per_pixel), info.parameter_count
         self.vocabulary = info.vocabulary.decode() if info.vocabulary else None
         self.validation_loss = info.validation_loss
+        self.mixer = info.mixer.decode()  # "hyena", "s4d" or "s4"
 
     @classmethod
     def load(cls, context, path):

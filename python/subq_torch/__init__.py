@@ -8,7 +8,8 @@ from .ckconv import CKConvND, KernelFiLMGenerator, RandomFourierKernel, SirenKer
 from .functional import fft_conv_causal, fft_conv_nd
 from .hyena import Hyena, QKVConditionMixer, QKVSequenceMixer
 from .layers import DepthwiseConv, L2Norm, LayerNorm, RMSNorm, make_norm
+from .s4 import FFTConvS4
 
 __all__ = ["CKConvND", "KernelFiLMGenerator", "RandomFourierKernel", "SirenKernel", "fft_conv_causal",
            "fft_conv_nd", "Hyena", "QKVConditionMixer", "QKVSequenceMixer", "DepthwiseConv", "L2Norm", "LayerNorm",
-           "RMSNorm", "make_norm"]
+           "RMSNorm", "make_norm", "FFTConvS4"]

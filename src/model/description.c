@@ -9,9 +9,15 @@
 
 #define FAIL(...) subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "description: " __VA_ARGS__)
 
+/* Fields are named by their path ("mixer.d_state") in messages and looked up by its last part. */
+static const char *leaf(const char *path) {
+    const char *dot = strrchr(path, '.');
+    return dot ? dot + 1 : path;
+}
+
 static subq_status integer(const json_value *object, const char *key, int64_t low, int64_t high, int64_t fallback,
                            int64_t *out) {
-    const json_value *v = subq_json_get(object, key);
+    const json_value *v = subq_json_get(object, leaf(key));
     if (!v) {
         if (fallback < low) return FAIL("'%s' is required", key);
         *out = fallback;
@@ -23,9 +29,20 @@ static subq_status integer(const json_value *object, const char *key, int64_t lo
     return SUBQ_OK;
 }
 
+/* An integer in [low, high], or null (or absent) for 0. */
+static subq_status integer_or_null(const json_value *object, const char *key, int64_t low, int64_t high,
+                                   int64_t *out) {
+    const json_value *v = subq_json_get(object, leaf(key));
+    if (v && v->type == JSON_NULL) v = NULL;
+    if (v && (v->type != JSON_NUMBER || !v->is_integer || v->integer < low || v->integer > high))
+        return FAIL("'%s' must be null or an integer in [%lld, %lld]", key, (long long)low, (long long)high);
+    *out = v ? v->integer : 0;
+    return SUBQ_OK;
+}
+
 static subq_status real(const json_value *object, const char *key, double low, double high, double fallback,
                         double *out) {
-    const json_value *v = subq_json_get(object, key);
+    const json_value *v = subq_json_get(object, leaf(key));
     *out = v ? v->number : fallback;
     if (v && (v->type != JSON_NUMBER || !(v->number >= low && v->number <= high)))
         return FAIL("'%s' must be a number in [%g, %g]", key, low, high);
@@ -35,7 +52,7 @@ static subq_status real(const json_value *object, const char *key, double low, d
 /* A string field among names[] (NULL-terminated); JSON null reads as "null". *index = its position. */
 static subq_status choice(const json_value *object, const char *key, const char *const *names, int fallback,
                           int *index) {
-    const json_value *v = subq_json_get(object, key);
+    const json_value *v = subq_json_get(object, leaf(key));
     if (!v) {
         *index = fallback;
         return SUBQ_OK;
@@ -63,9 +80,11 @@ static subq_status known_fields(const json_value *object, const char *where, con
 static const char *const TOP_KEYS[] = {"format", "version", "task", "hidden_dim", "layers", "mlp_hidden", "norm_eps",
                                        "mixer", "vocab_size", "max_length", "vocabulary", "in_channels", "image_size",
                                        "classes", "head", "metric", NULL};
-static const char *const MIXER_KEYS[] = {"type", "short_conv", "generator", "generator_hidden", "generator_layers",
+static const char *const HYENA_KEYS[] = {"type", "short_conv", "generator", "generator_hidden", "generator_layers",
                                          "omega0", "mask", "gate", "qk_norm", "pixelhyena_norm", "output_norm",
                                          "fft_padding", NULL};
+static const char *const S4_KEYS[] = {"type", "kernel_type", "d_state", "n_ssm", "disc", "dt_min", "dt_max", "l_max",
+                                      NULL};
 /* Indices are the subq_hyena_norm / subq_activation / subq_kernel_mask values. */
 static const char *const NORMS[] = {"null", "rms", "layer", "l2", "identity", NULL};
 static const char *const GATES[] = {"identity", "silu", "sigmoid", "gelu", "gelu_tanh", "softplus", NULL};
@@ -80,27 +99,25 @@ static subq_status norm(const json_value *mixer, const char *key, subq_hyena_nor
     return SUBQ_OK;
 }
 
-static subq_status parse_mixer(const json_value *mixer, subq_model_task task, int64_t cache[2], model_description *d) {
-    SUBQ_TRY(known_fields(mixer, "'mixer'", MIXER_KEYS));
-    const json_value *type = subq_json_get(mixer, "type");
-    if (type && (type->type != JSON_STRING || strcmp(type->string, "hyena") != 0))
-        return FAIL("'mixer.type': only 'hyena' is supported");
+static subq_status parse_hyena(const json_value *mixer, subq_model_task task, const int64_t cache[2],
+                               model_description *d) {
+    SUBQ_TRY(known_fields(mixer, "'mixer' (type hyena)", HYENA_KEYS));
     subq_hyena_config *h = &d->hyena;
     subq_ckconv_config *g = &h->global_conv;
     int64_t short_conv, hidden, layers;
     double omega0;
     int generator, mask, gate, padding;
-    SUBQ_TRY(integer(mixer, "short_conv", 0, 64, 3, &short_conv));
-    SUBQ_TRY(choice(mixer, "generator", GENERATORS, 0, &generator));
-    SUBQ_TRY(integer(mixer, "generator_hidden", 1, 64, 32, &hidden));
-    SUBQ_TRY(integer(mixer, "generator_layers", 1, 8, 3, &layers));
-    SUBQ_TRY(real(mixer, "omega0", 1e-6, 1e6, 1.0, &omega0));
-    SUBQ_TRY(choice(mixer, "mask", MASKS, 2, &mask));
-    SUBQ_TRY(choice(mixer, "gate", GATES, 0, &gate));
-    SUBQ_TRY(choice(mixer, "fft_padding", PADDINGS, 0, &padding));
-    SUBQ_TRY(norm(mixer, "qk_norm", &h->qk_norm));
-    SUBQ_TRY(norm(mixer, "pixelhyena_norm", &h->pixelhyena_norm));
-    SUBQ_TRY(norm(mixer, "output_norm", &h->output_norm));
+    SUBQ_TRY(integer(mixer, "mixer.short_conv", 0, 64, 3, &short_conv));
+    SUBQ_TRY(choice(mixer, "mixer.generator", GENERATORS, 0, &generator));
+    SUBQ_TRY(integer(mixer, "mixer.generator_hidden", 1, 64, 32, &hidden));
+    SUBQ_TRY(integer(mixer, "mixer.generator_layers", 1, 8, 3, &layers));
+    SUBQ_TRY(real(mixer, "mixer.omega0", 1e-6, 1e6, 1.0, &omega0));
+    SUBQ_TRY(choice(mixer, "mixer.mask", MASKS, 2, &mask));
+    SUBQ_TRY(choice(mixer, "mixer.gate", GATES, 0, &gate));
+    SUBQ_TRY(choice(mixer, "mixer.fft_padding", PADDINGS, 0, &padding));
+    SUBQ_TRY(norm(mixer, "mixer.qk_norm", &h->qk_norm));
+    SUBQ_TRY(norm(mixer, "mixer.pixelhyena_norm", &h->pixelhyena_norm));
+    SUBQ_TRY(norm(mixer, "mixer.output_norm", &h->output_norm));
     int causal = task == SUBQ_MODEL_CAUSAL_LM, dims = causal ? 1 : 2;
     g->data_dim = dims;
     g->hidden_dim = d->info.hidden_dim;
@@ -122,6 +139,52 @@ static subq_status parse_mixer(const json_value *mixer, subq_model_task task, in
         for (int a = 0; a < dims; a++) h->short_conv.kernel_size[a] = (int32_t)short_conv;
     }
     return SUBQ_OK;
+}
+
+/* FFTConvS4 over the sequence (image: the row-major pixels), lrnnx's defaults: d_state 64, n_ssm
+ * null (H), disc "zoh" (s4d only), dt in [0.001, 0.1], l_max null. The DPLR kernel's C~ is set up
+ * for l_max, or for the longest sequence the model describes (max_length; image: H * W). */
+static subq_status parse_s4(const json_value *mixer, const int64_t cache[2], model_description *d) {
+    SUBQ_TRY(known_fields(mixer, "'mixer' (type s4)", S4_KEYS));
+    static const char *const KERNELS[] = {"s4d", "s4", NULL};
+    static const char *const DISCS[] = {"zoh", "bilinear", NULL};
+    subq_fftconv_s4_config *c = &d->s4;
+    int64_t hidden = d->info.hidden_dim;
+    int kernel, disc;
+    SUBQ_TRY(choice(mixer, "mixer.kernel_type", KERNELS, -1, &kernel));
+    if (kernel < 0) return FAIL("'mixer.kernel_type' is required (\"s4d\" or \"s4\")");
+    if (kernel == 1 && subq_json_get(mixer, "disc"))
+        return FAIL("'mixer.disc': only kernel_type \"s4d\" takes it (the s4 DPLR kernel is bilinear by construction)");
+    SUBQ_TRY(choice(mixer, "mixer.disc", DISCS, 0, &disc));
+    SUBQ_TRY(integer(mixer, "mixer.d_state", 2, 4096, 64, &c->d_state));
+    if (c->d_state % 2) return FAIL("'mixer.d_state' must be even (the state holds conjugate pairs)");
+    SUBQ_TRY(integer_or_null(mixer, "mixer.n_ssm", 1, hidden, &c->n_ssm));
+    if (c->n_ssm && hidden % c->n_ssm)
+        return FAIL("'mixer.n_ssm' (%lld) must divide hidden_dim (%lld)", (long long)c->n_ssm, (long long)hidden);
+    SUBQ_TRY(real(mixer, "mixer.dt_min", 1e-12, 1e3, 0.001, &c->dt_min));
+    SUBQ_TRY(real(mixer, "mixer.dt_max", 1e-12, 1e3, 0.1, &c->dt_max));
+    if (c->dt_max < c->dt_min) return FAIL("'mixer.dt_max' (%g) must be >= dt_min (%g)", c->dt_max, c->dt_min);
+    SUBQ_TRY(integer_or_null(mixer, "mixer.l_max", 1, 1 << 24, &c->l_max));
+    c->d_model = hidden;
+    c->channels = 1;
+    c->not_transposed = 1;
+    c->kernel_type = kernel ? SUBQ_S4_KERNEL_S4 : SUBQ_S4_KERNEL_S4D;
+    c->disc = (subq_s4_discretization)disc;
+    if (kernel) c->l_kernel = c->l_max ? c->l_max : cache[0] * (cache[1] ? cache[1] : 1);
+    d->mixer = MODEL_MIXER_S4;
+    d->info.mixer = KERNELS[kernel];
+    return SUBQ_OK;
+}
+
+static subq_status parse_mixer(const json_value *mixer, subq_model_task task, const int64_t cache[2],
+                               model_description *d) {
+    if (!mixer || mixer->type != JSON_OBJECT) return FAIL("'mixer' must be a JSON object");
+    static const char *const TYPES[] = {"hyena", "s4", NULL};
+    int type;
+    SUBQ_TRY(choice(mixer, "mixer.type", TYPES, 0, &type));
+    if (type == 1) return parse_s4(mixer, cache, d);
+    d->info.mixer = "hyena";
+    return parse_hyena(mixer, task, cache, d);
 }
 
 /* vocabulary: exactly vocab_size UTF-8 characters; offsets of each. */

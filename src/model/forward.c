@@ -10,6 +10,7 @@
 void subq_model_scratch_free(model_scratch *s) {
     subq_tensor *all[] = {s->x, s->h, s->m, s->u, s->pooled_in, s->ones};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) subq_tensor_destroy(all[i]);
+    model_s4_scratch_free(&s->s4);
     memset(s, 0, sizeof *s);
 }
 
@@ -20,8 +21,12 @@ static subq_status create(subq_context *ctx, int rank, const int64_t *shape, int
     return subq_tensor_create(ctx, SUBQ_F32, rank + 1, full, t);
 }
 
-subq_status subq_model_scratch(subq_model *m, model_scratch *s, int rank, const int64_t *shape) {
+subq_status subq_model_scratch(subq_stream *stream, subq_model *m, model_scratch *s, int rank, const int64_t *shape) {
     if (s->x && s->rank == rank && memcmp(s->shape, shape, (size_t)rank * sizeof *shape) == 0) return SUBQ_OK;
+    if (s->x && stream) {
+        SUBQ_TRY(subq_stream_submit(stream));
+        SUBQ_TRY(subq_stream_wait(stream));
+    }
     subq_model_scratch_free(s);
     s->rank = rank;
     memcpy(s->shape, shape, (size_t)rank * sizeof *shape);
@@ -30,6 +35,10 @@ subq_status subq_model_scratch(subq_model *m, model_scratch *s, int rank, const 
     if (status == SUBQ_OK) status = create(m->ctx, rank, shape, info->hidden_dim, &s->h);
     if (status == SUBQ_OK) status = create(m->ctx, rank, shape, info->hidden_dim, &s->m);
     if (status == SUBQ_OK) status = create(m->ctx, rank, shape, info->mlp_hidden, &s->u);
+    int64_t length = 1;
+    for (int a = 1; a < rank; a++) length *= shape[a];
+    if (status == SUBQ_OK && m->d.mixer == MODEL_MIXER_S4)
+        status = model_s4_scratch_create(m->ctx, shape[0], length, info->hidden_dim, &s->s4);
     if (status == SUBQ_OK && info->task == SUBQ_MODEL_IMAGE && !info->per_pixel) {
         /* mean over pixels: [B, C, S] (a transposed copy of h) times ones / S [1, S] */
         int64_t pixels = 1;
@@ -69,7 +78,9 @@ subq_status subq_model_run_blocks(subq_stream *stream, subq_model *m, model_scra
 
 static subq_status mix_forward(subq_stream *stream, model_block *block, int64_t index, void *user,
                                const subq_tensor *x, subq_tensor *out) {
-    (void)index, (void)user;
+    (void)index;
+    const model_scratch *s = user;
+    if (block->s4.layer) return model_s4_forward(stream, &block->s4, x, NULL, NULL, &s->s4, out);
     return subq_qkv_mixer_forward(stream, block->mixer, x, NULL, out);
 }
 
@@ -119,15 +130,25 @@ subq_status subq_model_check_lm(subq_stream *stream, const subq_model *m, const 
     return SUBQ_OK;
 }
 
+subq_status subq_model_check_s4_length(const subq_model *m, int64_t length) {
+    const subq_fftconv_s4_config *c = &m->d.s4;
+    if (m->d.mixer != MODEL_MIXER_S4 || c->kernel_type != SUBQ_S4_KERNEL_S4 || c->l_max || length <= c->l_kernel)
+        return SUBQ_OK;
+    return subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "length: a sequence of %lld exceeds the %lld its S4 (DPLR) kernel "
+                     "was set up for (mixer.l_max null: the description's %s)", (long long)length,
+                     (long long)c->l_kernel, m->d.info.task == SUBQ_MODEL_CAUSAL_LM ? "max_length" : "H * W");
+}
+
 subq_status subq_model_forward_tokens(subq_stream *stream, subq_model *model, const int32_t *tokens, int64_t batch,
                                       int64_t length, subq_tensor *logits) {
     SUBQ_TRY(subq_model_check_lm(stream, model, tokens, batch, length));
     SUBQ_TRY(subq_arg_tensor("logits", logits, stream, SUBQ_F32, 3, 3));
     SUBQ_TRY(subq_arg_shape("logits", logits, 3, (int64_t[]){batch, length, model->d.info.vocab_size}));
     model_scratch *s = &model->scratch;
-    SUBQ_TRY(subq_model_scratch(model, s, 2, (int64_t[]){batch, length}));
+    SUBQ_TRY(subq_model_check_s4_length(model, length));
+    SUBQ_TRY(subq_model_scratch(stream, model, s, 2, (int64_t[]){batch, length}));
     SUBQ_TRY(subq_model_embed_tokens(stream, model, tokens, batch * length, s->x));
-    SUBQ_TRY(subq_model_run_blocks(stream, model, s, mix_forward, NULL));
+    SUBQ_TRY(subq_model_run_blocks(stream, model, s, mix_forward, s));
     return subq_linear(stream, s->h, model->head_weight, model->head_bias, logits);
 }
 
@@ -154,9 +175,10 @@ subq_status subq_model_forward(subq_stream *stream, subq_model *model, const sub
     int64_t b = subq_tensor_dim(pixels, 0), h = subq_tensor_dim(pixels, 1), w = subq_tensor_dim(pixels, 2);
     int64_t c = model->d.info.hidden_dim;
     model_scratch *s = &model->scratch;
-    SUBQ_TRY(subq_model_scratch(model, s, 3, (int64_t[]){b, h, w}));
+    SUBQ_TRY(subq_model_check_s4_length(model, h * w));
+    SUBQ_TRY(subq_model_scratch(stream, model, s, 3, (int64_t[]){b, h, w}));
     SUBQ_TRY(subq_linear(stream, pixels, model->embedding_weight, model->embedding_bias, s->x));
-    SUBQ_TRY(subq_model_run_blocks(stream, model, s, mix_forward, NULL));
+    SUBQ_TRY(subq_model_run_blocks(stream, model, s, mix_forward, s));
     if (model->d.info.per_pixel) return subq_linear(stream, s->h, model->head_weight, model->head_bias, logits);
     /* mean over pixels: h [B, HW, C] read as [B, C, HW], copied dense, times ones / HW */
     subq_tensor *transposed = NULL, *pooled = NULL;

@@ -1,5 +1,6 @@
-/* Incremental generation: one Hyena state per block; prefill runs the prompt once, each step runs
- * one token through the blocks (short-conv window and long-conv direct sum inside the Hyena step). */
+/* Incremental generation: one Hyena or S4 state per block; prefill runs the prompt once, each step
+ * runs one token through the blocks (Hyena: short-conv window and long-conv direct sum against the
+ * cached kernel; S4: FFTConvS4's recurrence, O(d_state) per channel). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,16 +12,55 @@
 struct subq_model_state {
     subq_model *model;
     int64_t batch, max_length, length;
-    subq_hyena_state **hyena; /* one per block */
+    subq_hyena_state **hyena; /* one per block (mixer "hyena") */
+    subq_tensor **s4;         /* one FFTConvS4 state [B, C, N2, 2] per block (mixer "s4") */
+    subq_tensor *s4_zero;     /* the state a prefill starts from */
     model_scratch step;       /* activations of one position [B, 1] */
 };
 
 void subq_model_state_destroy(subq_model_state *state) {
     if (!state) return;
-    for (int64_t i = 0; state->hyena && i < state->model->d.info.layers; i++) subq_hyena_state_destroy(state->hyena[i]);
+    for (int64_t i = 0; i < state->model->d.info.layers; i++) {
+        if (state->hyena) subq_hyena_state_destroy(state->hyena[i]);
+        if (state->s4) subq_tensor_destroy(state->s4[i]);
+    }
     free(state->hyena);
+    free(state->s4);
+    subq_tensor_destroy(state->s4_zero);
     subq_model_scratch_free(&state->step);
     free(state);
+}
+
+/* The recurrence has no truncation, so an S4 state may not outgrow the kernel the full forward uses:
+ * l_max when given, else (DPLR) the length its C~ was set up for. */
+static subq_status check_s4_reach(const subq_model *model, int64_t max_length) {
+    const subq_fftconv_s4_config *c = &model->d.s4;
+    int64_t reach = c->l_max ? c->l_max : c->kernel_type == SUBQ_S4_KERNEL_S4 ? c->l_kernel : 0;
+    if (model->d.mixer != MODEL_MIXER_S4 || !reach || max_length <= reach) return SUBQ_OK;
+    return subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "max_length: %lld tokens exceed the S4 mixer's kernel length %lld "
+                     "(%s); the recurrence would no longer equal the model's forward", (long long)max_length,
+                     (long long)reach, c->l_max ? "mixer.l_max" : "max_length, for the DPLR kernel");
+}
+
+static subq_status create_hyena_states(subq_model_state *s) {
+    subq_model *model = s->model;
+    s->hyena = calloc((size_t)model->d.info.layers, sizeof *s->hyena);
+    if (!s->hyena) return subq_fail(SUBQ_ERROR_OUT_OF_MEMORY, "state: out of host memory");
+    for (int64_t i = 0; i < model->d.info.layers; i++)
+        SUBQ_TRY(subq_hyena_state_create(model->blocks[i].hyena, s->batch, s->max_length, &s->hyena[i]));
+    return SUBQ_OK;
+}
+
+static subq_status create_s4_states(subq_model_state *s) {
+    subq_model *model = s->model;
+    int64_t shape[4];
+    SUBQ_TRY(subq_fftconv_s4_state_shape(model->blocks[0].s4.layer, s->batch, shape));
+    s->s4 = calloc((size_t)model->d.info.layers, sizeof *s->s4);
+    if (!s->s4) return subq_fail(SUBQ_ERROR_OUT_OF_MEMORY, "state: out of host memory");
+    for (int64_t i = 0; i < model->d.info.layers; i++)
+        SUBQ_TRY(subq_tensor_create(model->ctx, SUBQ_F32, 4, shape, &s->s4[i]));
+    SUBQ_TRY(subq_tensor_create(model->ctx, SUBQ_F32, 4, shape, &s->s4_zero));
+    return subq_fftconv_s4_default_state(model->blocks[0].s4.layer, s->s4_zero);
 }
 
 subq_status subq_model_state_create(subq_model *model, int64_t batch, int64_t max_length, subq_model_state **state) {
@@ -31,14 +71,12 @@ subq_status subq_model_state_create(subq_model *model, int64_t batch, int64_t ma
     if (batch < 1 || max_length < 1)
         return subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "batch, max_length: must be >= 1, got %lld and %lld",
                          (long long)batch, (long long)max_length);
+    SUBQ_TRY(check_s4_reach(model, max_length));
     subq_model_state *s = calloc(1, sizeof *s);
     if (!s) return subq_fail(SUBQ_ERROR_OUT_OF_MEMORY, "state: out of host memory");
     *s = (subq_model_state){.model = model, .batch = batch, .max_length = max_length};
-    s->hyena = calloc((size_t)model->d.info.layers, sizeof *s->hyena);
-    subq_status status = s->hyena ? SUBQ_OK : subq_fail(SUBQ_ERROR_OUT_OF_MEMORY, "state: out of host memory");
-    for (int64_t i = 0; status == SUBQ_OK && i < model->d.info.layers; i++)
-        status = subq_hyena_state_create(model->blocks[i].hyena, batch, max_length, &s->hyena[i]);
-    if (status == SUBQ_OK) status = subq_model_scratch(model, &s->step, 2, (int64_t[]){batch, 1});
+    subq_status status = model->d.mixer == MODEL_MIXER_S4 ? create_s4_states(s) : create_hyena_states(s);
+    if (status == SUBQ_OK) status = subq_model_scratch(NULL, model, &s->step, 2, (int64_t[]){batch, 1});
     if (status != SUBQ_OK) {
         subq_model_state_destroy(s);
         return status;
@@ -49,15 +87,18 @@ subq_status subq_model_state_create(subq_model *model, int64_t batch, int64_t ma
 
 int64_t subq_model_state_length(const subq_model_state *state) { return state ? state->length : 0; }
 
+/* S4: the prompt from the zero state (subq_model_prefill set up the steps first). */
 static subq_status mix_prefill(subq_stream *stream, model_block *block, int64_t index, void *user,
                                const subq_tensor *x, subq_tensor *out) {
     subq_model_state *state = user;
-    return subq_qkv_mixer_prefill(stream, block->mixer, state->hyena[index], x, NULL, out);
+    if (!block->s4.layer) return subq_qkv_mixer_prefill(stream, block->mixer, state->hyena[index], x, NULL, out);
+    return model_s4_forward(stream, &block->s4, x, state->s4_zero, state->s4[index], &state->model->scratch.s4, out);
 }
 
 static subq_status mix_step(subq_stream *stream, model_block *block, int64_t index, void *user, const subq_tensor *x,
                             subq_tensor *out) {
     subq_model_state *state = user;
+    if (block->s4.layer) return model_s4_step(stream, &block->s4, x, state->s4[index], &state->step.s4, out);
     return subq_qkv_mixer_step(stream, block->mixer, state->hyena[index], x, out);
 }
 
@@ -86,8 +127,12 @@ subq_status subq_model_prefill(subq_stream *stream, subq_model *model, subq_mode
     if (length > state->max_length)
         return subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "length: %lld tokens exceed the state's max_length %lld",
                          (long long)length, (long long)state->max_length);
+    /* S4: the recurrence's coefficients for the current weights, before anything else is recorded, so
+     * that a kernel without a step (UNSUPPORTED) leaves the stream as it was */
+    for (int64_t i = 0; state->s4 && i < model->d.info.layers; i++)
+        SUBQ_TRY(subq_fftconv_s4_setup_step(stream, model->blocks[i].s4.layer));
     model_scratch *s = &model->scratch;
-    SUBQ_TRY(subq_model_scratch(model, s, 2, (int64_t[]){state->batch, length}));
+    SUBQ_TRY(subq_model_scratch(stream, model, s, 2, (int64_t[]){state->batch, length}));
     SUBQ_TRY(subq_model_embed_tokens(stream, model, tokens, state->batch * length, s->x));
     state->length = 0;
     SUBQ_TRY(subq_model_run_blocks(stream, model, s, mix_prefill, state));
@@ -101,6 +146,9 @@ subq_status subq_model_step(subq_stream *stream, subq_model *model, subq_model_s
     SUBQ_TRY(check_state(stream, model, state, tokens, 1, logits));
     if (state->length >= state->max_length)
         return subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "state: full (max_length %lld tokens)", (long long)state->max_length);
+    if (state->s4 && state->length == 0)
+        return subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "state: empty; an S4 model's recurrence starts with "
+                                                      "subq_model_prefill");
     SUBQ_TRY(subq_model_embed_tokens(stream, model, tokens, state->batch, state->step.x));
     SUBQ_TRY(subq_model_run_blocks(stream, model, &state->step, mix_step, state));
     SUBQ_TRY(head_at(stream, model, state->step.h, 0, logits));

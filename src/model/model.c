@@ -15,23 +15,33 @@ static subq_status add(subq_model *m, const char *name, int rank, const int64_t 
     return subq_parameters_add(m->parameters, name, rank, shape, t);
 }
 
+/* QKVSequenceMixer(Hyena), the mixer owning the Hyena. */
+static subq_status add_hyena(subq_model *m, model_block *b) {
+    SUBQ_TRY(subq_hyena_create(m->ctx, &m->d.hyena, &b->hyena));
+    subq_qkv_mixer_config config = {.hidden_dim = m->d.info.hidden_dim, .init_std_in = 0.02f,
+                                    .init_std_out = 0.02f / sqrtf(2.0f * (float)m->d.info.layers),
+                                    .mixer = subq_hyena_mixer(b->hyena, 1)};
+    subq_status status = subq_qkv_mixer_create(m->ctx, &config, &b->mixer);
+    if (status != SUBQ_OK) {
+        subq_hyena_destroy(b->hyena);
+        b->hyena = NULL;
+    }
+    return status;
+}
+
 static subq_status add_block(subq_model *m, int64_t index, model_block *b) {
     const subq_model_info *info = &m->d.info;
     int64_t c = info->hidden_dim, h = info->mlp_hidden;
     char name[96];
 #define NAME(suffix) (snprintf(name, sizeof name, "blocks.%lld." suffix, (long long)index), name)
     SUBQ_TRY(add(m, NAME("norm1.weight"), 1, &c, &b->norm1));
-    SUBQ_TRY(subq_hyena_create(m->ctx, &m->d.hyena, &b->hyena));
-    subq_qkv_mixer_config config = {.hidden_dim = c, .init_std_in = 0.02f,
-                                    .init_std_out = 0.02f / sqrtf(2.0f * (float)info->layers),
-                                    .mixer = subq_hyena_mixer(b->hyena, 1)};
-    subq_status status = subq_qkv_mixer_create(m->ctx, &config, &b->mixer);
-    if (status != SUBQ_OK) {
-        subq_hyena_destroy(b->hyena);
-        b->hyena = NULL;
-        return status;
+    if (m->d.mixer == MODEL_MIXER_S4) {
+        SUBQ_TRY(model_s4_create(m->ctx, &m->d.s4, &b->s4));
+        SUBQ_TRY(subq_parameters_attach(m->parameters, NAME("mixer"), b->s4.parameters));
+    } else {
+        SUBQ_TRY(add_hyena(m, b));
+        SUBQ_TRY(subq_parameters_attach(m->parameters, NAME("mixer"), subq_qkv_mixer_parameters(b->mixer)));
     }
-    SUBQ_TRY(subq_parameters_attach(m->parameters, NAME("mixer"), subq_qkv_mixer_parameters(b->mixer)));
     SUBQ_TRY(add(m, NAME("norm2.weight"), 1, &c, &b->norm2));
     SUBQ_TRY(add(m, NAME("mlp.fc1.weight"), 2, (int64_t[]){h, c}, &b->fc1_weight));
     SUBQ_TRY(add(m, NAME("mlp.fc1.bias"), 1, &h, &b->fc1_bias));
@@ -72,7 +82,10 @@ void subq_model_destroy(subq_model *model) {
     if (!model) return;
     subq_model_scratch_free(&model->scratch);
     if (model->blocks)
-        for (int64_t i = 0; i < model->d.info.layers; i++) subq_qkv_mixer_destroy(model->blocks[i].mixer);
+        for (int64_t i = 0; i < model->d.info.layers; i++) {
+            subq_qkv_mixer_destroy(model->blocks[i].mixer);
+            model_s4_destroy(&model->blocks[i].s4);
+        }
     subq_parameters_destroy(model->parameters);
     free(model->blocks);
     free(model->embedding_host);
@@ -126,8 +139,11 @@ subq_status subq_model_init(subq_model *model, uint64_t seed) {
             SUBQ_TRY(subq_parameters_init_uniform(p, name, &random, -bound, bound));
         }
     }
-    for (int64_t i = 0; i < info->layers; i++)
-        SUBQ_TRY(subq_qkv_mixer_init(model->blocks[i].mixer, seed + 1000003 * (uint64_t)(i + 1)));
+    for (int64_t i = 0; i < info->layers; i++) {
+        uint64_t block_seed = seed + 1000003 * (uint64_t)(i + 1);
+        model_block *b = &model->blocks[i];
+        SUBQ_TRY(b->s4.layer ? model_s4_init(&b->s4, block_seed) : subq_qkv_mixer_init(b->mixer, block_seed));
+    }
     return SUBQ_OK;
 }
 

@@ -1,7 +1,9 @@
 """subq models against subq_torch's (python/subq_torch/model.py), through model files written by
-subq_torch.export: logits of randomly initialised 1D and 2D models and of the shipped model agree
-within 1e-4 relative to float64 PyTorch; incremental generation (prefill, then steps) gives the
-logits of full recomputation; broken model files are refused with a message naming the fault."""
+subq_torch.export: logits of randomly initialised 1D and 2D models (Hyena and S4 mixers: S4D ZOH and
+bilinear, S4 DPLR, with and without l_max) and of the shipped model agree within 1e-4 relative to
+float64 PyTorch; incremental generation (prefill, then steps) gives the logits of full recomputation
+(S4 DPLR models: skipped, saying so, while subq's DPLR kernel has no step); broken model files and
+descriptions are refused with a message naming the fault."""
 import copy
 import os
 import sys
@@ -23,6 +25,13 @@ SHIPPED = os.path.join(ROOT, "models", "kjv_charlm.safetensors")
 TOL = 1e-4
 LM = {"task": "causal_lm", "hidden_dim": 24, "layers": 2, "mlp_hidden": 40, "vocab_size": 11, "max_length": 37,
       "mixer": {"generator_hidden": 16, "generator_layers": 2, "omega0": 5.0}}
+S4D = {**LM, "mixer": {"type": "s4", "kernel_type": "s4d", "d_state": 8}}
+S4_VARIANTS = (("S4D ZOH", S4D),
+               ("S4D bilinear, n_ssm 6, l_max 20", {**LM, "mixer": {"type": "s4", "kernel_type": "s4d", "d_state": 6,
+                                                                  "disc": "bilinear", "n_ssm": 6, "l_max": 20}}),
+               ("S4 DPLR", {**LM, "mixer": {"type": "s4", "kernel_type": "s4", "d_state": 8}}),
+               ("S4 DPLR, l_max 25", {**LM, "mixer": {"type": "s4", "kernel_type": "s4", "d_state": 4, "l_max": 25,
+                                                      "dt_min": 0.01, "dt_max": 0.5}}))
 IMAGE = {"task": "image", "hidden_dim": 16, "layers": 2, "mlp_hidden": 24, "in_channels": 3, "image_size": [12, 10],
          "classes": 7, "mixer": {"generator_hidden": 8, "generator_layers": 2, "mask": "gaussian"}}
 
@@ -64,6 +73,61 @@ def check_image(r, ctx, tmp):
         pixels = rng.uniform(-1, 1, (2, *size, 3)).astype(np.float32)
         expected = torch_logits(torch_model, torch.from_numpy(pixels).double())
         r.close(f"random 2D model, head {head}, {size[0]}x{size[1]}", model.forward(pixels), expected, TOL)
+
+
+def check_s4(r, ctx, tmp):
+    """S4 mixers: logits at lengths below, at and (where the kernel allows) past max_length; images."""
+    for i, (label, description) in enumerate(S4_VARIANTS):
+        torch_model = randomised(description, 20 + i)
+        model = subq_of(ctx, torch_model, os.path.join(tmp, "s4.safetensors"))
+        r.record(f"{label}: info.mixer", model.mixer == description["mixer"]["kernel_type"], model.mixer)
+        longest = 37 if description["mixer"]["kernel_type"] == "s4" and "l_max" not in description["mixer"] else 50
+        for length in (1, 13, longest):
+            tokens = rng.integers(0, LM["vocab_size"], (2, length))
+            expected = torch_logits(torch_model, torch.from_numpy(tokens))
+            r.close(f"random 1D {label} model, B 2, L {length}", model.logits(tokens), expected, TOL)
+    for kernel, head, size in (("s4d", "classify", (12, 10)), ("s4", "pixel", (12, 10)), ("s4d", "pixel", (7, 5))):
+        torch_model = randomised({**IMAGE, "head": head, "mixer": {"type": "s4", "kernel_type": kernel, "d_state": 4}},
+                                 31)
+        model = subq_of(ctx, torch_model, os.path.join(tmp, "s4image.safetensors"))
+        pixels = rng.uniform(-1, 1, (2, *size, 3)).astype(np.float32)
+        expected = torch_logits(torch_model, torch.from_numpy(pixels).double())
+        r.close(f"random 2D {kernel} model (row-major pixels), head {head}, {size[0]}x{size[1]}",
+                model.forward(pixels), expected, TOL)
+
+
+def s4_step_supported(ctx, kernel):
+    """False (and says so) while subq's FFTConvS4 of this kernel type has no recurrent step."""
+    try:
+        subq.FFTConvS4(ctx, 4, kernel=kernel, d_state=4, l_max=8).setup_step()
+        return True
+    except subq.SubqError as e:
+        if e.status != "unsupported":
+            raise
+        print(f"skip {kernel} generation: subq_fftconv_s4_setup_step answers: {e}")
+        return False
+
+
+def check_s4_generation(r, ctx, tmp):
+    for i, (label, description) in enumerate(S4_VARIANTS):
+        kernel = description["mixer"]["kernel_type"]
+        model = subq_of(ctx, randomised(description, 40 + i), os.path.join(tmp, "s4gen.safetensors"))
+        if not s4_step_supported(ctx, kernel):
+            state = model.state(1, 8)
+            r.raises(f"{label}: prefill answers UNSUPPORTED", lambda: model.prefill(state, np.zeros((1, 3))),
+                     "setup_step", "unsupported")
+            continue
+        length = description["mixer"].get("l_max") or LM["max_length"]
+        tokens = rng.integers(0, LM["vocab_size"], (2, length))
+        for prompt in (1, 9, length - 1):
+            check_incremental(r, model, tokens, prompt, f"random 1D {label} model, B 2")
+        generated = model.generate(tokens[0, :4], 6)
+        sequence = list(tokens[0, :4])
+        for _ in range(6):
+            sequence.append(int(model.logits(np.array([sequence]))[0, -1].argmax()))
+        r.record(f"{label}: greedy generation = greedy full recomputation", generated == sequence[4:], str(generated))
+        if "l_max" in description["mixer"]:
+            r.raises(f"{label}: a state longer than l_max", lambda: model.state(1, length + 1), "mixer.l_max")
 
 
 def check_incremental(r, model, tokens, prompt, label):
@@ -125,6 +189,28 @@ def check_hostile(r, ctx, tmp):
         d[field] = value
         r.raises(f"description {field} = {value!r}", lambda: subq.model.Model.create(ctx, d), mentions)
     r.raises("mixer type", lambda: subq.model.Model.create(ctx, {**LM, "mixer": {"type": "attention"}}), "mixer.type")
+    s4 = S4D["mixer"]
+    for mixer, mentions in (({"type": "s4"}, "mixer.kernel_type"), ({**s4, "kernel_type": "s5"}, "mixer.kernel_type"),
+                            ({**s4, "kernel_type": 4}, "mixer.kernel_type"), ({**s4, "d_state": 7}, "mixer.d_state"),
+                            ({**s4, "d_state": 0}, "mixer.d_state"), ({**s4, "d_state": "8"}, "mixer.d_state"),
+                            ({**s4, "n_ssm": 5}, "mixer.n_ssm"), ({**s4, "n_ssm": 2.5}, "mixer.n_ssm"),
+                            ({**s4, "disc": "euler"}, "mixer.disc"), ({**s4, "kernel_type": "s4", "disc": "zoh"},
+                                                                       "mixer.disc"),
+                            ({**s4, "dt_min": 0}, "mixer.dt_min"), ({**s4, "dt_max": "big"}, "mixer.dt_max"),
+                            ({**s4, "dt_min": 0.5, "dt_max": 0.1}, "mixer.dt_max"), ({**s4, "l_max": 0}, "mixer.l_max"),
+                            ({**s4, "l_max": 3.5}, "mixer.l_max"), ({**s4, "short_conv": 3}, "short_conv"),
+                            ({**s4, "init": "legs"}, "init")):
+        r.raises(f"s4 mixer {mixer}", lambda: subq.model.Model.create(ctx, {**LM, "mixer": mixer}), mentions)
+        try:
+            Model({**LM, "mixer": mixer})
+            r.record(f"subq_torch refuses s4 mixer {mixer}", False, "was accepted")
+        except ValueError as e:
+            r.record(f"subq_torch refuses s4 mixer {mixer}", mentions.split(".")[-1] in str(e), str(e))
+    dplr = subq.model.Model.create(ctx, {**LM, "mixer": {"type": "s4", "kernel_type": "s4", "d_state": 4}})
+    r.raises("S4 DPLR model past max_length (C~ is set up for it)",
+             lambda: dplr.logits(np.zeros((1, LM["max_length"] + 1))), "max_length")
+    s4d = subq.model.Model.create(ctx, S4D, seed=2)
+    r.raises("S4 step before prefill", lambda: s4d.step(s4d.state(1, 4), np.zeros(1)), "prefill")
     model = subq.model.Model.create(ctx, LM, seed=3)
     r.raises("token out of range", lambda: model.logits(np.array([[1, 11]])), "tokens")
     state = model.state(1, 4)
@@ -141,6 +227,8 @@ def main():
         tokens = rng.integers(0, LM["vocab_size"], (3, 37))
         for prompt in (1, 2, 17, 36):
             check_incremental(r, lm, tokens, prompt, f"random 1D model, B 3")
+        check_s4(r, ctx, tmp)
+        check_s4_generation(r, ctx, tmp)
         check_shipped(r, ctx)
         check_hostile(r, ctx, tmp)
     return r.finish(ctx)
