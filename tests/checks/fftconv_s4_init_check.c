@@ -1,6 +1,6 @@
-/* FFTConvS4's initialisations and the host algebra behind them: the Hermitian Jacobi
- * eigensolver (src/modules/hermitian_eigh.c) on random matrices (residuals, orthonormality, order,
- * phases); the library's HiPPO-LegS NPLR form (src/modules/hippo.c) against hippo_ref.c's, which
+/* FFTConvS4's initialisations and the host algebra behind them: the eigensolver for -i S, S real
+ * skew-symmetric (src/modules/skew_eigh.c), on random matrices (residuals, orthonormality, order,
+ * phases, the spectrum's sum of squares); the library's HiPPO-LegS NPLR form (src/modules/hippo.c) against hippo_ref.c's, which
  * takes another road, to 1e-9; and subq_fftconv_s4_init's weights read back (LegS and Lin, S4 and
  * S4D, n_ssm rows): equal to the reference construction at float precision, and
  * diag(Lambda) - P P^* giving back HiPPO-LegS in the original basis. */
@@ -10,8 +10,8 @@
 #include <stdlib.h>
 
 #include "check.h"
-#include "modules/hermitian_eigh.h"
 #include "modules/hippo.h"
+#include "modules/skew_eigh.h"
 #include "reference/reference.h"
 
 static void expect_below(checker *c, const char *label, double error, double tol)
@@ -24,41 +24,50 @@ static void expect_below(checker *c, const char *label, double error, double tol
     }
 }
 
-/* A random Hermitian matrix decomposed:
- * |A V - V diag(w)|, |V^* V - I|, w ascending, each column's first component real and >= 0. */
-static void eigh_random(checker *c, int64_t n)
+/* A random skew-symmetric S decomposed, the count smallest eigenpairs of -i S: |-i S V - V diag(w)|,
+ * |V^* V - I|, w ascending and not above the rest of the spectrum (trace of (-i S)^2 = sum w^2 with
+ * the others), each column's first component real and >= 0. */
+static void eigh_random(checker *c, int64_t n, int64_t count)
 {
-    double complex *a = malloc(sizeof *a * (size_t)(3 * n * n));
-    double *w = malloc(sizeof *w * (size_t)n), *r = check_alloc((size_t)(2 * n * n));
-    double complex *v = a + n * n, *work = v + n * n;
-    check_random(c, r, (size_t)(2 * n * n));
+    double *s = check_alloc((size_t)(4 * n * n + 3 * n)), *w = s + n * n, *work = w + n;
+    double complex *v = malloc(sizeof *v * (size_t)(n * n));
+    check_random(c, s, (size_t)(n * n));
     for (int64_t i = 0; i < n; i++)
-        for (int64_t j = 0; j <= i; j++) {
-            a[i * n + j] = i == j ? r[2 * (i * n + j)] : r[2 * (i * n + j)] + I * r[2 * (i * n + j) + 1];
-            a[j * n + i] = conj(a[i * n + j]);
-        }
-    hermitian_eigh(n, a, w, v, work);
-    double residual = 0, gram = 0, phase = 0;
+        for (int64_t j = 0; j < i; j++) s[j * n + i] = -s[i * n + j];
+    for (int64_t i = 0; i < n; i++) s[i * n + i] = 0;
+    skew_eigh(n, s, count, w, v, work);
+    double residual = 0, gram = 0, phase = 0, frobenius = 0, sum = 0;
     bool ascending = true;
-    for (int64_t j = 0; j < n; j++) {
+    for (int64_t j = 0; j < count; j++) {
         ascending = ascending && (j == 0 || w[j - 1] <= w[j]);
         int64_t k = 0;
-        while (k < n - 1 && cabs(v[k * n + j]) < 1e-8) k++;
-        phase = fmax(phase, fabs(cimag(v[k * n + j])) + (creal(v[k * n + j]) < 0));
+        while (k < n - 1 && cabs(v[k * count + j]) < 1e-8) k++;
+        phase = fmax(phase, fabs(cimag(v[k * count + j])) + (creal(v[k * count + j]) < 0));
         for (int64_t i = 0; i < n; i++) {
-            double complex av = -w[j] * v[i * n + j], g = -(double)(i == j);
-            for (int64_t m = 0; m < n; m++) av += a[i * n + m] * v[m * n + j], g += conj(v[m * n + i]) * v[m * n + j];
-            residual = fmax(residual, cabs(av)), gram = fmax(gram, cabs(g));
+            double complex av = -w[j] * v[i * count + j];
+            for (int64_t m = 0; m < n; m++) av += -I * s[i * n + m] * v[m * count + j];
+            residual = fmax(residual, cabs(av));
+        }
+        for (int64_t l = 0; l < count; l++) {
+            double complex g = -(double)(j == l);
+            for (int64_t m = 0; m < n; m++) g += conj(v[m * count + j]) * v[m * count + l];
+            gram = fmax(gram, cabs(g));
         }
     }
+    for (int64_t i = 0; i < n * n; i++) frobenius += s[i] * s[i];
+    for (int64_t j = 0; j < n; j++) sum += w[j] * w[j]; /* count == n: every eigenvalue */
     char label[80];
-    snprintf(label, sizeof label, "hermitian_eigh n=%lld: A V = V diag(w)", (long long)n);
+    snprintf(label, sizeof label, "skew_eigh n=%lld count %lld: -i S V = V diag(w)", (long long)n, (long long)count);
     expect_below(c, label, residual, 1e-12 * (double)n);
-    snprintf(label, sizeof label, "hermitian_eigh n=%lld: V^* V = I", (long long)n);
+    snprintf(label, sizeof label, "skew_eigh n=%lld count %lld: V^* V = I", (long long)n, (long long)count);
     expect_below(c, label, gram, 1e-12 * (double)n);
-    snprintf(label, sizeof label, "hermitian_eigh n=%lld: ascending, first components real >= 0", (long long)n);
+    snprintf(label, sizeof label, "skew_eigh n=%lld count %lld: ascending, phases", (long long)n, (long long)count);
     expect_below(c, label, phase + !ascending, 1e-12);
-    free(a), free(w), free(r);
+    if (count == n && n > 1) {
+        snprintf(label, sizeof label, "skew_eigh n=%lld: sum w^2 = |S|^2", (long long)n);
+        expect_below(c, label, fabs(sum - frobenius) / frobenius, 1e-12);
+    }
+    free(s), free(v);
 }
 
 /* src/modules/hippo.c against hippo_ref.c: w, p, b and V to 1e-9. */
@@ -160,7 +169,9 @@ static void init_module(checker *c, subq_s4_kernel_type type, subq_s4_init init,
 
 void check_fftconv_s4_init(checker *c)
 {
-    for (int64_t n = 1; n <= 33; n += 4) eigh_random(c, n);
+    for (int64_t n = 1; n <= 33; n += 4) eigh_random(c, n, n);
+    eigh_random(c, 40, 20);
+    eigh_random(c, 7, 1);
     for (int64_t n = 2; n <= 128; n *= 2) legs_library(c, n);
     init_module(c, SUBQ_S4_KERNEL_S4, SUBQ_S4_INIT_LEGS, 2, 1, 1);
     init_module(c, SUBQ_S4_KERNEL_S4, SUBQ_S4_INIT_LEGS, 64, 3, 6);
