@@ -119,7 +119,7 @@ void subq_fftconv_s4_destroy(subq_fftconv_s4 *module);
 subq_parameters *subq_fftconv_s4_parameters(subq_fftconv_s4 *module);
 /* lrnnx's initialisation by config.init, the same for both kernel types (S4D ignores P):
  *  LegS: A + P P^T = -I/2 + S for HiPPO-LegS A [d_state, d_state] and P = sqrt(n + 1/2), S skew; the
- *        eigenvectors V of -i S (double-precision Jacobi) whose eigenvalues w are negative, each one
+ *        eigenvectors V of -i S (in double precision) whose eigenvalues w are negative, each one
  *        with its first component real and positive (LAPACK leaves that sign free: it flips a mode's
  *        P and B together, which changes no kernel); A = -1/2 + i w (A_real = log 1/2, A_imag = -w),
  *        P = V^* P, B = V^* sqrt(2n + 1) with Im B clipped to [-2, 2], every SSM row alike.
