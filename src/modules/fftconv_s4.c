@@ -108,6 +108,7 @@ void subq_fftconv_s4_destroy(subq_fftconv_s4 *m)
     if (!m) return;
     s4_release_kernel(m);
     subq_tensor_destroy(m->coeffs);
+    subq_tensor_destroy(m->dc);
     subq_tensor_destroy(m->unused);
     subq_lrnnx_workspace_destroy(m->ws);
     subq_parameters_destroy(m->params);
