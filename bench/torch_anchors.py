@@ -187,62 +187,31 @@ def hyena(copy_gbps):
 
 
 def s4(copy_gbps):
-    """lrnnx's formulations: FFTConvS4 forward with an S4D (ZOH) kernel, the Vandermonde sum as the
-    naive lrnnx fallback writes it, then rfft/irfft at n = 2L; once with the kernel made every call
-    (as the module does) and once with its spectrum cached (what subq times as "kernel cached").
-    opt_ssm_forward as lrnnx writes it (complex fft over 2L and einsum), K, B_, C complex."""
-    B, H, L, N2 = 16, 768, 4096, 32
+    """lrnnx's formulations from subq_torch.s4: FFTConvS4 forward with an S4D (ZOH, Lin init) kernel, the
+    Vandermonde sum as lrnnx's naive fallback writes it, then rfft/irfft at n = 2L; once with the kernel
+    made every call (as the module does) and once with its spectrum cached (what subq times as "kernel
+    cached"). opt_ssm_forward as lrnnx writes it (complex fft over 2L and einsum), K, B_, C complex."""
+    import os
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python"))
+    from subq_torch import s4 as ts4
+    B, H, L = 16, 768, 4096
     x = torch.rand(B, H, L, device="cuda")
-    a = -0.5 - 1j * torch.pi * torch.arange(N2, device="cuda").repeat(H, 1)
-    dt = torch.exp(torch.rand(H, 1, device="cuda") * (math.log(0.1) - math.log(0.001)) + math.log(0.001))
-    c = torch.randn(1, H, N2, dtype=torch.cfloat, device="cuda")
+    conv = ts4.FFTConvS4(H, kernel_type="s4d", d_state=64, init="lin").cuda()
     bytes_ = 8 * B * H * L
-
-    def kernel():
-        dta = dt * a
-        coef = c * (torch.exp(dta) - 1.0) / a
-        return 2 * torch.einsum("chn,hnl->chl", coef, torch.exp(dta.unsqueeze(-1) * torch.arange(L, device="cuda"))).real
-
-    def forward(k_f):
-        x_f = torch.fft.rfft(x, n=2 * L)
-        return torch.fft.irfft(torch.einsum("bhl,chl->bchl", x_f, k_f), n=2 * L)[..., :L]
-
-    k_f = torch.fft.rfft(kernel(), n=2 * L)
-    report("s4", f"FFTConvS4 s4d B={B} H={H} L={L} N=64 C=1 kernel cached", median_ms(lambda: forward(k_f)), bytes_,
-           copy_gbps)
-    report("s4", f"FFTConvS4 s4d B={B} H={H} L={L} N=64 C=1 kernel each call",
-           median_ms(lambda: forward(torch.fft.rfft(kernel(), n=2 * L))), bytes_, copy_gbps)
-    del x, k_f
-
-    def fft_conv(eq, inp, *args):
-        n = inp.shape[1]
-        inp_f = torch.fft.fft(inp, 2 * n, dim=1)
-        args = tuple(arg.cfloat() for arg in args)
-        if len(args) == 1:
-            out = torch.einsum(eq, inp_f, torch.fft.fft(args[0], 2 * n, dim=0))
-        else:
-            K, Bn, C = args
-            out = torch.einsum(eq, inp_f, torch.fft.fft(K, 2 * n, dim=1), Bn, C)
-        return torch.fft.ifft(out, dim=1)[:, :n]
-
-    def opt_ssm(x, K, B_, C):
-        b, _, h_in = x.shape
-        h_out, n = C.shape
-        if (1 / h_in + 1 / h_out) > (1 / b + 1 / n):
-            if h_in * h_out <= n:
-                return fft_conv("bli,loi->blo", x, torch.einsum("on,nl,ni->loi", C, K, B_).real).real
-        elif n <= h_in:
-            proj = torch.einsum("blh,nh->bln", x.to(B_.dtype), B_)
-            return torch.einsum("bln,hn->blh", fft_conv("bln,ln->bln", proj, K.T), C).real
-        return fft_conv("blh,nl,nh,on->blo", x, K, B_, C).real
-
+    with torch.no_grad():
+        k_f = torch.fft.rfft(conv.kernel.kernel(L)[0], n=2 * L)
+        report("s4", f"FFTConvS4 s4d B={B} H={H} L={L} N=64 C=1 kernel cached",
+               median_ms(lambda: conv.convolve(x, k_f, 2 * L)), bytes_, copy_gbps)
+        report("s4", f"FFTConvS4 s4d B={B} H={H} L={L} N=64 C=1 kernel each call", median_ms(lambda: conv(x)), bytes_,
+               copy_gbps)
+    del x, k_f, conv
     for b, L, h, n, strategy in ((16, 4096, 4, 64, 1), (8, 4096, 256, 64, 2), (16, 4096, 64, 128, 3)):
         x = torch.rand(b, L, h, device="cuda")
         K = torch.randn(n, L, dtype=torch.cfloat, device="cuda")
         B_ = torch.randn(n, h, dtype=torch.cfloat, device="cuda")
         C = torch.randn(h, n, dtype=torch.cfloat, device="cuda")
         report("s4", f"opt_ssm_forward B={b} L={L} H={h} N={n} strategy {strategy}",
-               median_ms(lambda: opt_ssm(x, K, B_, C)), 8 * b * L * h, copy_gbps)
+               median_ms(lambda: ts4.opt_ssm_forward(x, K, B_, C)), 8 * b * L * h, copy_gbps)
 
 
 ANCHORS = {"depthwise_conv": depthwise_conv, "causal_conv1d": causal_conv1d, "linear": linear, "norm": norm,

@@ -1,5 +1,6 @@
 /* The lrnnx convolution family (SPEC.md section 7): fft_conv's einsum patterns, opt_ssm_forward with
- * its three strategies, and the FFTConvS4 module (S4D and S4 DPLR kernels, recurrent stepping).
+ * its three strategies, and the FFTConvS4 module (S4D and S4 DPLR kernels, states, recurrent stepping
+ * for both, LegS and Lin inits).
  * Included by subq.h.
  *
  * Complex tensors are f32 with a trailing axis of 2 holding (re, im), as torch.view_as_real gives
@@ -84,6 +85,13 @@ typedef enum subq_s4_discretization {
     SUBQ_S4_BILINEAR, /* "bilinear" (S4D only; the DPLR kernel is bilinear by construction) */
 } subq_s4_discretization;
 
+/* subq_fftconv_s4_init's initialisation of A, B (and P), as lrnnx's `init` argument. */
+typedef enum subq_s4_init {
+    SUBQ_S4_INIT_LEGS = 0, /* "legs", lrnnx's default for both kernel types (its S4 and S4D models):
+                              the normal plus low-rank form of HiPPO-LegS (see subq_fftconv_s4_init) */
+    SUBQ_S4_INIT_LIN,      /* "diag-lin" (S4D) or "dplr-lin" (S4): A_imag = pi n, B = 1, P random */
+} subq_s4_init;
+
 typedef struct subq_fftconv_s4_config {
     int64_t d_model;      /* H, required */
     int64_t l_max;        /* 0: None (a kernel as long as the input) */
@@ -95,7 +103,8 @@ typedef struct subq_fftconv_s4_config {
     int64_t n_ssm;        /* 0: H; SSM h uses parameter row h mod n_ssm; must divide H */
     double dt_min, dt_max; /* 0: 0.001 and 0.1 */
     int64_t l_kernel;     /* S4 only: the length C~ was set up for (lrnnx's l_kernel buffer);
-                             0: l_max, or the input length when l_max is 0 */
+                             0: l_max, or the input length when l_max is 0 (then no stepping) */
+    subq_s4_init init;    /* 0: LegS, as lrnnx */
 } subq_fftconv_s4_config;
 
 typedef struct subq_fftconv_s4 subq_fftconv_s4;
@@ -108,9 +117,14 @@ subq_status subq_fftconv_s4_create(subq_context *context, const subq_fftconv_s4_
 /* Not while a stream that uses it has work in flight. */
 void subq_fftconv_s4_destroy(subq_fftconv_s4 *module);
 subq_parameters *subq_fftconv_s4_parameters(subq_fftconv_s4 *module);
-/* S4D-Lin: A_real = log 0.5, A_imag = pi n, B = 1, C ~ complex N(0, 1) (each part std sqrt(1/2)),
- * inv_dt ~ U(log dt_min, log dt_max), P ~ complex N(0, 1) (the DPLR "lin" init; HiPPO-LegS weights
- * load through subq_parameters_load). */
+/* lrnnx's initialisation by config.init, the same for both kernel types (S4D ignores P):
+ *  LegS: A + P P^T = -I/2 + S for HiPPO-LegS A [d_state, d_state] and P = sqrt(n + 1/2), S skew; the
+ *        eigenvectors V of -i S (in double precision) whose eigenvalues w are negative, each one
+ *        with its first component real and positive (LAPACK leaves that sign free: it flips a mode's
+ *        P and B together, which changes no kernel); A = -1/2 + i w (A_real = log 1/2, A_imag = -w),
+ *        P = V^* P, B = V^* sqrt(2n + 1) with Im B clipped to [-2, 2], every SSM row alike.
+ *  Lin:  A_real = log 1/2, A_imag = max(pi n, 1e-4) (lrnnx clamps it), B = 1, P ~ complex N(0, 1).
+ * Then C ~ complex N(0, 1) (each part std sqrt(1/2)) and inv_dt ~ U(log dt_min, log dt_max). */
 subq_status subq_fftconv_s4_init(subq_fftconv_s4 *module, uint64_t seed);
 /* H * channels. */
 int64_t subq_fftconv_s4_d_output(const subq_fftconv_s4 *module);
@@ -120,16 +134,24 @@ subq_status subq_fftconv_s4_describe(const subq_fftconv_s4 *module, char *buffer
 /* x (B, H, L) or (B, L, H) by config.not_transposed; y [B, C, H, L]. The kernel (length
  * lk = L, or min(L, round(l_max / rate))) is generated on the GPU and kept for the next forward of
  * the same length and rate until the weights change. rate 0 means 1. With state [B, H, N2, 2]
- * (S4D; lk must equal L), y gains the state's response and next_state [B, H, N2, 2] receives
- * forward_state(x, state); both NULL otherwise. A forward of another length or rate than the
+ * (lk must equal L), y gains the state's response (lrnnx's k_state, at the rate; S4: through the
+ * kernel's Cauchy sums with the state as B) and next_state [B, H, N2, 2] receives
+ * forward_state(x, state) at rate 1 (S4: a scan of the step); both NULL otherwise. At rate 1 a
+ * forward with a state followed by steps gives the forward of the whole sequence (S4: for lengths
+ * up to l_kernel, where C~ makes the kernel exact). A forward of another length or rate than the
  * previous one replaces the cached kernel: not while earlier work of the module is in flight. */
 subq_status subq_fftconv_s4_forward(subq_stream *stream, subq_fftconv_s4 *module, const subq_tensor *x,
                                     const subq_tensor *state, double rate, subq_tensor *y,
                                     subq_tensor *next_state);
-/* Discretise for stepping (dA, dB at rate 1, on the GPU); again after the weights change. S4D. */
+/* Discretise for stepping at rate 1; again after the weights change. S4D: dA, dB on the GPU. S4:
+ * the original's "linear" step mode (bilinear dA = (I - dt/2 A)^-1 (I + dt/2 A) applied as its
+ * diagonal plus rank-1 parts, dB likewise), its coefficients on the GPU, and dC = C~ (I - dA^l)^-1
+ * for l = config.l_kernel (else l_max; with neither, an error naming config.l_kernel) computed on
+ * the host in double precision (O(C H l d_state): 1.5 s on one core at H = 768, d_state 64,
+ * l = 4096) and uploaded synchronously: not while steps recorded before it are still to run. */
 subq_status subq_fftconv_s4_setup_step(subq_stream *stream, subq_fftconv_s4 *module);
-/* One recurrent step: x [B, H], state [B, H, N2, 2] -> y [B, C, H], next_state [B, H, N2, 2]
- * (next_state may be state itself). */
+/* One recurrent step: x [B, H], state [B, H, N2, 2] -> y [B, C, H] = 2 Re sum_n dC s', next_state
+ * [B, H, N2, 2] (next_state may be state itself). */
 subq_status subq_fftconv_s4_step(subq_stream *stream, subq_fftconv_s4 *module, const subq_tensor *x,
                                  const subq_tensor *state, subq_tensor *y, subq_tensor *next_state);
 /* [batch, H, N2, 2]: the shape of a state. */

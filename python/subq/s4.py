@@ -11,12 +11,13 @@ from ._lib import lib
 _PATTERNS = {"bli,loi->blo": 0, "bln,ln->bln": 1, "blh,nl,nh,on->blo": 2}
 _STRATEGIES = {"auto": 0, "full_kernel": 1, "project": 2, "factored": 3}
 _KERNELS = {"s4d": 1, "s4": 2}
+_INITS = {"legs": 0, "lin": 1}
 
 
 class FFTConvS4Config(ctypes.Structure):
     _fields_ = [("d_model", c_int64), ("l_max", c_int64), ("channels", c_int64), ("not_transposed", c_int32),
                 ("kernel_type", c_int), ("disc", c_int), ("d_state", c_int64), ("n_ssm", c_int64),
-                ("dt_min", c_double), ("dt_max", c_double), ("l_kernel", c_int64)]
+                ("dt_min", c_double), ("dt_max", c_double), ("l_kernel", c_int64), ("init", c_int)]
 
 
 _lib._declare("subq_lrnnx_workspace_create", c_int, c_void_p, POINTER(c_void_p))
@@ -38,6 +39,7 @@ _lib._declare("subq_fftconv_s4_setup_step", c_int, c_void_p, c_void_p)
 _lib._declare("subq_fftconv_s4_step", c_int, c_void_p, c_void_p, c_void_p, c_void_p, c_void_p, c_void_p)
 _lib._declare("subq_fftconv_s4_default_state", c_int, c_void_p, c_void_p)
 _lib._declare("subq_parameters_load", c_int, c_void_p, ctypes.c_char_p, POINTER(ctypes.c_float), c_int64)
+_lib._declare("subq_parameters_read", c_int, c_void_p, ctypes.c_char_p, POINTER(ctypes.c_float), c_int64)
 
 
 def _subq():
@@ -80,14 +82,16 @@ def opt_ssm_forward(x, K, B_, C, strategy="auto", out=None):
 
 
 class FFTConvS4:
-    """FFTConvS4(d_model, l_max=None, channels=1, transposed=True, kernel="s4d", ...): parameters load by
-    their state_dict names (load()), forward returns (y, next_state), setup_step/step for recurrence."""
+    """FFTConvS4(d_model, l_max=None, channels=1, transposed=True, kernel="s4d", ...): parameters load and
+    read by their state_dict names (load(), read()), forward returns (y, next_state), setup_step/step for
+    recurrence. init: "legs" (lrnnx's default) or "lin", drawn with seed."""
 
     def __init__(self, context, d_model, l_max=None, channels=1, transposed=True, kernel=None, disc="zoh",
-                 d_state=64, n_ssm=None, dt_min=0.001, dt_max=0.1, l_kernel=0, seed=0):
+                 d_state=64, n_ssm=None, dt_min=0.001, dt_max=0.1, l_kernel=0, init="legs", seed=0):
         _check, _, _ = _subq()
         cfg = FFTConvS4Config(d_model, l_max or 0, channels, 0 if transposed else 1, _KERNELS.get(kernel, 0),
-                              {"zoh": 0, "bilinear": 1}[disc], d_state, n_ssm or 0, dt_min, dt_max, l_kernel)
+                              {"zoh": 0, "bilinear": 1}[disc], d_state, n_ssm or 0, dt_min, dt_max, l_kernel or 0,
+                              _INITS[init])
         self.context, self._handle = context, None
         handle = c_void_p()
         _check(lib.subq_fftconv_s4_create(context._handle, ctypes.byref(cfg), ctypes.byref(handle)))
@@ -108,6 +112,12 @@ class FFTConvS4:
         values = np.ascontiguousarray(values, dtype=np.float32)
         _subq()[0](lib.subq_parameters_load(lib.subq_fftconv_s4_parameters(self._handle), name.encode(),
                                             values.ctypes.data_as(POINTER(ctypes.c_float)), values.size))
+
+    def read(self, name, shape):
+        values = np.empty(shape, dtype=np.float32)
+        _subq()[0](lib.subq_parameters_read(lib.subq_fftconv_s4_parameters(self._handle), name.encode(),
+                                            values.ctypes.data_as(POINTER(ctypes.c_float)), values.size))
+        return values
 
     def forward(self, x, state=None, rate=1.0):
         _, _handle, _run = _subq()

@@ -1,7 +1,8 @@
-"""lrnnx's FFTConvS4 (SPEC.md section 7) in PyTorch, parameter for parameter as subq's
-`subq_fftconv_s4` names them (kernel.A_real, kernel.A_imag, kernel.B, kernel.C, kernel.P, kernel.inv_dt):
-S4D kernels (ZOH, bilinear), the S4 DPLR kernel (Cauchy resolvent, Woodbury, bilinear), forward with a
-state, forward_state, setup_step/step (S4D's diagonal recurrence; S4's "linear" step: the diagonal plus
+"""lrnnx's convolution family (SPEC.md section 7) in PyTorch: fft_conv and opt_ssm_forward as lrnnx
+writes them, and FFTConvS4, parameter for parameter as subq's `subq_fftconv_s4` names them
+(kernel.A_real, kernel.A_imag, kernel.B, kernel.C, kernel.P, kernel.inv_dt): S4D kernels (ZOH,
+bilinear), the S4 DPLR kernel (Cauchy resolvent, Woodbury, bilinear), forward with a state,
+forward_state, setup_step/step (S4D's diagonal recurrence; S4's "linear" step: the diagonal plus
 rank-1 update applied without a dense matrix), default_state, and the HiPPO-LegS and Lin inits.
 
 States are complex [*batch, H, N2] (N2 = d_state / 2 modes, one of each conjugate pair; outputs are
@@ -50,6 +51,45 @@ def nplr_legs(n, b_clip=2.0):
     if b_clip is not None:
         b_t = b_t.real + 1j * torch.clamp(b_t.imag, -b_clip, b_clip)
     return w, p_t, b_t, v
+
+
+def _complex(*tensors):
+    """complex128 when any tensor is double precision, else complex64 (lrnnx casts to cfloat)."""
+    wide = any(t.dtype in (torch.float64, torch.complex128) for t in tensors)
+    return torch.complex128 if wide else torch.complex64
+
+
+def fft_conv(equation, x, *args):
+    """lrnnx's fft_conv: FFTs of size 2L along L (x [B, L, ...]; one kernel along its axis 0, or K's axis 1
+    of (K, B_, C)), the einsum in frequency space, the first L points of the inverse (complex)."""
+    length, dtype = x.shape[1], _complex(x, *args)
+    x_f = torch.fft.fft(x.to(dtype), 2 * length, dim=1)
+    args = tuple(a.to(dtype) for a in args)
+    if len(args) == 1:
+        y_f = torch.einsum(equation, x_f, torch.fft.fft(args[0], 2 * length, dim=0))
+    else:
+        k, b, c = args
+        y_f = torch.einsum(equation, x_f, torch.fft.fft(k, 2 * length, dim=1), b, c)
+    return torch.fft.ifft(y_f, dim=1)[:, :length]
+
+
+def opt_ssm_choose(batch, h_in, h_out, n):
+    """lrnnx's rule: 'full_kernel', 'project' or 'factored'."""
+    if 1 / h_in + 1 / h_out > 1 / batch + 1 / n:
+        return "full_kernel" if h_in * h_out <= n else "factored"
+    return "project" if n <= h_in else "factored"
+
+
+def opt_ssm_forward(x, K, B_, C, strategy=None):
+    """lrnnx's opt_ssm_forward(x [B, L, H_in], K [N, L], B_ [N, H_in], C [H_out, N]) -> real [B, L, H_out],
+    by the route it chooses (or the one named)."""
+    strategy = strategy or opt_ssm_choose(x.shape[0], x.shape[2], C.shape[0], C.shape[1])
+    if strategy == "full_kernel":
+        return fft_conv("bli,loi->blo", x, torch.einsum("on,nl,ni->loi", C, K, B_).real).real
+    if strategy == "project":
+        projected = torch.einsum("blh,nh->bln", x.to(B_.dtype), B_)
+        return torch.einsum("bln,hn->blh", fft_conv("bln,ln->bln", projected, K.T), C.to(_complex(x, C))).real
+    return fft_conv("blh,nl,nh,on->blo", x, K, B_, C).real
 
 
 def _pairs(z):
@@ -132,7 +172,7 @@ class SSMKernel(nn.Module):
         dt, a, b, _, p = self.processed(rate)
         pp = _pairs(p)
         full = torch.diag_embed(_pairs(a)) - pp[:, :, None] * pp.conj()[:, None, :]
-        eye = torch.eye(2 * self.n2, dtype=full.dtype)
+        eye = torch.eye(2 * self.n2, dtype=full.dtype, device=full.device)
         half = dt[..., None] / 2 * full
         da = torch.linalg.solve(eye - half, eye + half)
         db = torch.linalg.solve(eye - half, (dt * _pairs(b))[..., None])[..., 0]
@@ -140,18 +180,20 @@ class SSMKernel(nn.Module):
 
     # ---- kernels ----------------------------------------------------------------------------
 
-    def kernel(self, length, rate=1.0, l_max=None, state=None):
-        """(k [channels, H, lk], k_state [B, channels, H, lk] or None), lk = length: the kernel and the
-        state's response y[t] += 2 Re sum_n C (dA^(t+1) s)_n, both at the rate."""
-        if self.kernel_type == "s4d":
-            da, db = self.s4d_discrete(rate)
-            powers = da[..., None] ** torch.arange(length, dtype=da.real.dtype)
-            _, _, _, c, _ = self.processed(rate)
-            k = 2 * torch.einsum("chn,hn,hnl->chl", c, db, powers).real
-            if state is None:
-                return k, None
-            return k, 2 * torch.einsum("chn,bhn,hnl->bchl", c, state.to(c.dtype), da[..., None] * powers).real
-        return self.dplr_kernel(length, rate, state)
+    def kernel(self, length, rate=1.0, state=None):
+        """(k [channels, H, lk], k_state [B, channels, H, lk] or None), lk = length, at the rate. S4D as
+        lrnnx's Vandermonde sum: K = 2 Re sum_n C' exp(log(dA) l) with C' = C dB; the state's response
+        y[t] += 2 Re sum_n C (dA^(t+1) s)_n (lrnnx's B rows from the state come to the same)."""
+        if self.kernel_type == "s4":
+            return self.dplr_kernel(length, rate, state)
+        dt, a, _, c, _ = self.processed(rate)
+        da, db = self.s4d_discrete(rate)
+        log_da = dt * a if self.disc == "zoh" else torch.log(da)
+        powers = torch.exp(log_da[..., None] * torch.arange(length, dtype=da.real.dtype, device=da.device))
+        k = 2 * torch.einsum("chn,hn,hnl->chl", c, db, powers).real
+        if state is None:
+            return k, None
+        return k, 2 * torch.einsum("chn,bhn,hnl->bchl", c, state.to(c.dtype) * da, powers).real
 
     def dplr_fft_points(self, length, rate):
         """The FFT size of the S4 kernel: round(l_kernel / rate), where C~ must cover round(rate * length)
@@ -172,7 +214,8 @@ class SSMKernel(nn.Module):
         fft = self.dplr_fft_points(length, rate)
         dt, a, b, c, p = self.processed(rate)
         q = p.conj()
-        omega = torch.exp(-2j * math.pi * torch.arange(fft // 2 + 1, dtype=torch.float64) / fft).to(a.dtype)
+        nodes = torch.arange(fft // 2 + 1, dtype=torch.float64, device=a.device)
+        omega = torch.exp(-2j * math.pi * nodes / fft).to(a.dtype)
         num, den = 2 * (1 - omega), 1 + omega
         w = (a * dt)[..., None]
 
@@ -199,8 +242,10 @@ class SSMKernel(nn.Module):
         length = u.shape[-1]
         if self.kernel_type == "s4d":
             da, db = self.s4d_discrete(1.0)
-            powers = da[..., None] ** torch.arange(length - 1, -1, -1, dtype=da.real.dtype)
-            return da ** length * state + torch.einsum("hn,bhl,hnl->bhn", db, u.to(db.dtype), powers)
+            log_da = torch.log(da)
+            exponents = torch.arange(length - 1, -1, -1, dtype=da.real.dtype, device=da.device)
+            powers = torch.exp(log_da[..., None] * exponents)
+            return torch.exp(log_da * length) * state + torch.einsum("hn,bhl,hnl->bhn", db, u.to(db.dtype), powers)
         da, db = self.dplr_dense(1.0)
         v = db[None, :, :, None] * u.to(db.dtype)[:, :, None, :]  # [B, H, 2N2, L]
         m = da
@@ -228,7 +273,7 @@ class SSMKernel(nn.Module):
         d = 1 / (2 / dt - a)
         r = q * d / (1 + 2 * (q * d * p).sum(-1, keepdim=True).real)
         da, _ = self.dplr_dense(1.0)
-        eye = torch.eye(2 * self.n2, dtype=da.dtype)
+        eye = torch.eye(2 * self.n2, dtype=da.dtype, device=da.device)
         lhs = (eye - torch.linalg.matrix_power(da, self.l_kernel)).transpose(-1, -2)
         dc = torch.linalg.solve(lhs, _pairs(c)[..., None])[..., 0]
         self.step_params = {"D": d, "E": 2 / dt + a, "R": r, "P": p, "Q": q, "B": b, "dC": dc[..., :self.n2]}
@@ -273,12 +318,15 @@ class FFTConvS4(nn.Module):
         if state is not None and lk != length:
             raise ValueError(f"state: the state's response needs a kernel as long as x ({length}); got {lk}")
         k, k_state = self.kernel.kernel(lk, rate, state=state)
-        n = lk + length
-        y = torch.fft.irfft(torch.einsum("bhl,chl->bchl", torch.fft.rfft(x, n=n), torch.fft.rfft(k.to(x.dtype), n=n)),
-                            n=n)[..., :length]
+        y = self.convolve(x, torch.fft.rfft(k.to(x.dtype), n=lk + length), lk + length)
         if state is None:
             return y, None
         return y + k_state.to(y.dtype), self.kernel.forward_state(x, state)
+
+    @staticmethod
+    def convolve(x, k_f, n):
+        """y [B, C, H, L] = irfft(rfft(x, n) k_f, n)[..., :L] for x [B, H, L] and k_f = rfft(k, n) [C, H, n/2 + 1]."""
+        return torch.fft.irfft(torch.einsum("bhl,chl->bchl", torch.fft.rfft(x, n=n), k_f), n=n)[..., :x.shape[-1]]
 
     def setup_step(self):
         self.kernel.setup_step()
@@ -289,6 +337,7 @@ class FFTConvS4(nn.Module):
 
     def default_state(self, *batch_shape, device=None):
         dtype = torch.complex128 if self.kernel.C.dtype == torch.float64 else torch.complex64
+        device = self.kernel.C.device if device is None else device
         return torch.zeros(*batch_shape, self.d_model, self.kernel.n2, dtype=dtype, device=device)
 
     def extra_repr(self):
@@ -298,4 +347,4 @@ class FFTConvS4(nn.Module):
                 f"disc={'bilinear' if k.kernel_type == 's4' else k.disc}")
 
 
-__all__ = ["FFTConvS4", "SSMKernel", "hippo_legs", "nplr_legs"]
+__all__ = ["FFTConvS4", "SSMKernel", "fft_conv", "hippo_legs", "nplr_legs", "opt_ssm_choose", "opt_ssm_forward"]

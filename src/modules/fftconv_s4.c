@@ -1,10 +1,11 @@
-/* FFTConvS4 (include/subq/s4.h): configuration, parameters named as lrnnx's state_dict, the
- * S4D-Lin initialisation, description. Forward and stepping: fftconv_s4_forward.c. */
+/* FFTConvS4 (include/subq/s4.h): configuration, parameters named as lrnnx's state_dict, the LegS
+ * and Lin initialisations, description. Forward and stepping: fftconv_s4_forward.c. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "modules/fftconv_s4.h"
+#include "modules/hippo.h"
 
 static subq_status invalid(const char *what) { return subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "%s", what); }
 
@@ -27,6 +28,8 @@ static subq_status resolve(const subq_fftconv_s4_config *in, subq_fftconv_s4_con
         return invalid("config.l_kernel: only the S4 (DPLR) kernel has C~ set up for a length; leave it 0");
     if (c->channels < 0 || c->l_max < 0 || c->d_state < 0 || c->n_ssm < 0 || c->l_kernel < 0)
         return invalid("config: channels, l_max, d_state, n_ssm and l_kernel must be >= 0 (0: default)");
+    if (c->init != SUBQ_S4_INIT_LEGS && c->init != SUBQ_S4_INIT_LIN)
+        return subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "config.init: %d is not a subq_s4_init", (int)c->init);
     if (c->not_transposed != 0 && c->not_transposed != 1)
         return subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "config.not_transposed: expected 0 or 1, got %d",
                          (int)c->not_transposed);
@@ -105,6 +108,7 @@ void subq_fftconv_s4_destroy(subq_fftconv_s4 *m)
     if (!m) return;
     s4_release_kernel(m);
     subq_tensor_destroy(m->coeffs);
+    subq_tensor_destroy(m->dc);
     subq_tensor_destroy(m->unused);
     subq_lrnnx_workspace_destroy(m->ws);
     subq_parameters_destroy(m->params);
@@ -116,14 +120,53 @@ subq_parameters *subq_fftconv_s4_parameters(subq_fftconv_s4 *m) { return m ? m->
 
 int64_t subq_fftconv_s4_d_output(const subq_fftconv_s4 *m) { return m ? m->cfg.d_model * m->cfg.channels : 0; }
 
-/* Values computed on the host (A_imag = pi n, B = 1), loaded by name. */
-static subq_status load_computed(subq_fftconv_s4 *m, const char *name, int64_t count, bool imag)
+/* A_imag [n_ssm, N2] and B, P [1, n_ssm, N2, 2] (P may be NULL) from one row of values, loaded by
+ * name; A_imag clamped to >= 1e-4 as lrnnx's inv_transform does. */
+static subq_status load_rows(subq_fftconv_s4 *m, const double *a_imag, const double complex *b, const double complex *p)
 {
-    float *v = malloc((size_t)count * sizeof *v);
-    if (!v) return subq_fail(SUBQ_ERROR_OUT_OF_MEMORY, "out of host memory for %s", name);
-    for (int64_t i = 0; i < count; i++) v[i] = imag ? (float)(M_PI * (double)(i % m->n2)) : (i % 2 ? 0.0f : 1.0f);
-    subq_status status = subq_parameters_load(m->kernel_params, name, v, count);
+    int64_t n2 = m->n2, count = m->cfg.n_ssm * n2;
+    float *v = malloc((size_t)count * 2 * sizeof *v);
+    if (!v) return subq_fail(SUBQ_ERROR_OUT_OF_MEMORY, "out of host memory for FFTConvS4's initial weights");
+    for (int64_t i = 0; i < count; i++) v[i] = (float)fmax(a_imag[i % n2], 1e-4);
+    subq_status status = subq_parameters_load(m->kernel_params, "A_imag", v, count);
+    for (int pass = 0; pass < 2 && status == SUBQ_OK; pass++) {
+        const double complex *src = pass ? p : b;
+        if (!src) continue;
+        for (int64_t i = 0; i < count; i++) v[2 * i] = (float)creal(src[i % n2]), v[2 * i + 1] = (float)cimag(src[i % n2]);
+        status = subq_parameters_load(m->kernel_params, pass ? "P" : "B", v, 2 * count);
+    }
     free(v);
+    return status;
+}
+
+/* A_imag, B (and P) of LegS: hippo.h's NPLR form, Im B clipped to [-2, 2] as lrnnx's nplr does. */
+static subq_status init_legs(subq_fftconv_s4 *m)
+{
+    int64_t n2 = m->n2;
+    double complex *w = malloc((size_t)(3 * n2) * sizeof *w);
+    double *a_imag = malloc((size_t)n2 * sizeof *a_imag);
+    subq_status status = w && a_imag ? SUBQ_OK : subq_fail(SUBQ_ERROR_OUT_OF_MEMORY, "out of host memory for LegS");
+    double complex *p = w + n2, *b = p + n2;
+    if (status == SUBQ_OK) status = s4_hippo_legs(2 * n2, w, p, b, NULL);
+    for (int64_t n = 0; status == SUBQ_OK && n < n2; n++) {
+        a_imag[n] = -cimag(w[n]);
+        b[n] = creal(b[n]) + I * fmin(fmax(cimag(b[n]), -2.0), 2.0);
+    }
+    if (status == SUBQ_OK) status = load_rows(m, a_imag, b, m->p ? p : NULL);
+    free(w), free(a_imag);
+    return status;
+}
+
+/* A_imag = pi n, B = 1 (P is drawn by the caller). */
+static subq_status init_lin(subq_fftconv_s4 *m)
+{
+    int64_t n2 = m->n2;
+    double complex *b = malloc((size_t)n2 * sizeof *b);
+    double *a_imag = malloc((size_t)n2 * sizeof *a_imag);
+    subq_status status = b && a_imag ? SUBQ_OK : subq_fail(SUBQ_ERROR_OUT_OF_MEMORY, "out of host memory for Lin");
+    for (int64_t n = 0; status == SUBQ_OK && n < n2; n++) a_imag[n] = M_PI * (double)n, b[n] = 1;
+    if (status == SUBQ_OK) status = load_rows(m, a_imag, b, NULL);
+    free(b), free(a_imag);
     return status;
 }
 
@@ -132,11 +175,11 @@ subq_status subq_fftconv_s4_init(subq_fftconv_s4 *m, uint64_t seed)
     if (!m) return invalid("module: expected an FFTConvS4, got NULL");
     subq_random random = subq_random_seeded(seed);
     subq_parameters *k = m->kernel_params;
+    bool legs = m->cfg.init == SUBQ_S4_INIT_LEGS;
     SUBQ_TRY(subq_parameters_init_constant(k, "A_real", log(0.5)));
-    SUBQ_TRY(load_computed(m, "A_imag", m->cfg.n_ssm * m->n2, true));
-    SUBQ_TRY(load_computed(m, "B", m->cfg.n_ssm * m->n2 * 2, false));
+    SUBQ_TRY(legs ? init_legs(m) : init_lin(m));
     SUBQ_TRY(subq_parameters_init_normal(k, "C", &random, 0.0, sqrt(0.5)));
-    if (m->p) SUBQ_TRY(subq_parameters_init_normal(k, "P", &random, 0.0, sqrt(0.5)));
+    if (m->p && !legs) SUBQ_TRY(subq_parameters_init_normal(k, "P", &random, 0.0, sqrt(0.5)));
     return subq_parameters_init_uniform(k, "inv_dt", &random, log(m->cfg.dt_min), log(m->cfg.dt_max));
 }
 
@@ -148,9 +191,10 @@ subq_status subq_fftconv_s4_describe(const subq_fftconv_s4 *m, char *buffer, siz
     char l_max[32] = "None";
     if (c->l_max) snprintf(l_max, sizeof l_max, "%lld", (long long)c->l_max);
     snprintf(buffer, size, "d_model=%lld, l_max=%s, channels=%lld, transposed=%s, kernel=%s, d_state=%lld, "
-                           "n_ssm=%lld, disc=%s", (long long)c->d_model, l_max, (long long)c->channels,
+                           "n_ssm=%lld, disc=%s, init=%s", (long long)c->d_model, l_max, (long long)c->channels,
              c->not_transposed ? "False" : "True", c->kernel_type == SUBQ_S4_KERNEL_S4 ? "s4" : "s4d",
              (long long)c->d_state, (long long)c->n_ssm,
-             c->kernel_type == SUBQ_S4_KERNEL_S4 ? "bilinear" : c->disc == SUBQ_S4_BILINEAR ? "bilinear" : "zoh");
+             c->kernel_type == SUBQ_S4_KERNEL_S4 ? "bilinear" : c->disc == SUBQ_S4_BILINEAR ? "bilinear" : "zoh",
+             c->init == SUBQ_S4_INIT_LEGS ? "legs" : "lin");
     return SUBQ_OK;
 }

@@ -21,8 +21,9 @@ struct subq_fftconv_s4 {
     int64_t length, lk;
     double rate;
     uint64_t version;
-    /* setup_step's (dA, dB) [H, N2, 4], for the weights of step_version */
-    subq_tensor *coeffs;
+    /* setup_step's coefficients for the weights of step_version: S4D (dA, dB) [H, N2, 4]; S4
+     * (D, E, R, P, B) [H, N2, 10] and dC [C, H, N2, 2] */
+    subq_tensor *coeffs, *dc;
     uint64_t step_version;
     bool step_ready;
 };
@@ -32,6 +33,23 @@ void s4_release_kernel(subq_fftconv_s4 *m);
 
 /* The S4D kernel (s4d_kernel.comp) or the S4 DPLR kernel (s4_dplr.comp + C2R) into m->k. */
 subq_status s4_kernel_generate(subq_stream *stream, subq_fftconv_s4 *m, double rate);
+
+/* S4 (DPLR): the state's response y += k_state at the rate (Cauchy and Woodbury with the state as
+ * B, as the kernel), and next_state = forward_state(x, state) at rate 1 (a scan of the step). */
+subq_status s4_dplr_state_response(subq_stream *stream, subq_fftconv_s4 *m, const subq_tensor *state, double rate,
+                                   int64_t batch, subq_tensor *y);
+typedef struct s4_x_layout {
+    const subq_tensor *x;
+    int64_t stride_b, stride_h, stride_l, length;
+} s4_x_layout;
+subq_status s4_dplr_forward_state(subq_stream *stream, subq_fftconv_s4 *m, const s4_x_layout *x,
+                                  const subq_tensor *state, subq_tensor *next_state);
+/* S4's setup_step: (D, E, R, P, B) on the GPU into m->coeffs, dC on the host into m->dc. */
+subq_status s4_dplr_setup_step(subq_stream *stream, subq_fftconv_s4 *m);
+subq_status s4_dplr_step(subq_stream *stream, subq_fftconv_s4 *m, const subq_tensor *x, const subq_tensor *state,
+                         subq_tensor *y, subq_tensor *next_state);
+/* dC [C, H, N2, 2] = C~ (I - dA^l_kernel)^-1 on the host in double precision (s4_dplr_setup.c). */
+subq_status s4_dplr_output_matrix(subq_fftconv_s4 *m, int64_t l_kernel, float *dc);
 
 /* s4d_state.comp's push constants and its ten bindings for one mode. */
 enum { S4D_SETUP = 0, S4D_STATE_RESPONSE, S4D_FORWARD_STATE, S4D_STEP };

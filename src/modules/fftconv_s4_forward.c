@@ -16,13 +16,6 @@ static subq_status check_module(const subq_stream *s, const subq_fftconv_s4 *m)
     return SUBQ_OK;
 }
 
-static subq_status check_s4d(const subq_fftconv_s4 *m, const char *what)
-{
-    if (m->cfg.kernel_type == SUBQ_S4_KERNEL_S4D) return SUBQ_OK;
-    return subq_fail(SUBQ_ERROR_UNSUPPORTED, "%s: implemented for S4D kernels; the S4 (DPLR) kernel has no "
-                                             "recurrent state in subq yet", what);
-}
-
 static subq_status check_state(const char *name, const subq_tensor *t, const subq_stream *s,
                                const subq_fftconv_s4 *m, int64_t batch)
 {
@@ -104,7 +97,6 @@ static subq_status check_forward(const subq_stream *s, const subq_fftconv_s4 *m,
         return subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "%s: state and next_state are given together or not at all",
                          a->state ? "next_state" : "state");
     if (!a->state) return SUBQ_OK;
-    SUBQ_TRY(check_s4d(m, "state"));
     if (kernel_length(m, a->length, a->rate) != a->length)
         return subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "state: the state's response needs a kernel as long as x "
                                                       "(%lld); l_max / rate gives %lld", (long long)a->length,
@@ -157,6 +149,12 @@ static subq_status convolve(subq_stream *s, subq_fftconv_s4 *m, const forward_ar
 static subq_status state_passes(subq_stream *s, subq_fftconv_s4 *m, const forward_args *a)
 {
     const subq_fftconv_s4_config *c = &m->cfg;
+    if (c->kernel_type == SUBQ_S4_KERNEL_S4) {
+        s4_x_layout x = {.x = a->x, .stride_b = a->x_stride_b, .stride_h = a->x_stride_h, .stride_l = a->x_stride_l,
+                         .length = a->length};
+        SUBQ_TRY(s4_dplr_state_response(s, m, a->state, a->rate, a->batch, a->y));
+        return s4_dplr_forward_state(s, m, &x, a->state, a->next_state);
+    }
     s4d_state_push p = s4d_push(m, (float)a->rate);
     p.batch = (uint32_t)a->batch, p.len = (uint32_t)a->length;
     p.state_first = subq_push_first(a->state), p.y_first = subq_push_first(a->y);
@@ -186,15 +184,19 @@ subq_status subq_fftconv_s4_forward(subq_stream *stream, subq_fftconv_s4 *module
 subq_status subq_fftconv_s4_setup_step(subq_stream *stream, subq_fftconv_s4 *m)
 {
     SUBQ_TRY(check_module(stream, m));
-    SUBQ_TRY(check_s4d(m, "setup_step"));
-    if (!m->coeffs) {
-        int64_t shape[3] = {m->cfg.d_model, m->n2, 4};
-        SUBQ_TRY(subq_tensor_create(m->ctx, SUBQ_F32, 3, shape, &m->coeffs));
+    m->step_ready = false;
+    if (m->cfg.kernel_type == SUBQ_S4_KERNEL_S4) {
+        SUBQ_TRY(s4_dplr_setup_step(stream, m));
+    } else {
+        if (!m->coeffs) {
+            int64_t shape[3] = {m->cfg.d_model, m->n2, 4};
+            SUBQ_TRY(subq_tensor_create(m->ctx, SUBQ_F32, 3, shape, &m->coeffs));
+        }
+        s4d_state_push p = s4d_push(m, 1.0f);
+        p.coeffs_first = subq_push_first(m->coeffs);
+        SUBQ_TRY(s4d_state_dispatch(stream, m, S4D_SETUP, &p, NULL, NULL, m->coeffs, NULL, NULL,
+                                    (uint64_t)m->cfg.d_model * m->n2));
     }
-    s4d_state_push p = s4d_push(m, 1.0f);
-    p.coeffs_first = subq_push_first(m->coeffs);
-    SUBQ_TRY(s4d_state_dispatch(stream, m, S4D_SETUP, &p, NULL, NULL, m->coeffs, NULL, NULL,
-                                (uint64_t)m->cfg.d_model * m->n2));
     m->step_version = subq_parameters_version(m->kernel_params);
     m->step_ready = true;
     return SUBQ_OK;
@@ -204,7 +206,6 @@ static subq_status check_step(const subq_stream *s, const subq_fftconv_s4 *m, co
                               const subq_tensor *state, const subq_tensor *y, const subq_tensor *next)
 {
     SUBQ_TRY(check_module(s, m));
-    SUBQ_TRY(check_s4d(m, "step"));
     if (!m->step_ready)
         return subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "module: call subq_fftconv_s4_setup_step before step");
     if (m->step_version != subq_parameters_version(m->kernel_params))
@@ -231,6 +232,7 @@ subq_status subq_fftconv_s4_step(subq_stream *stream, subq_fftconv_s4 *m, const 
                                  const subq_tensor *state, subq_tensor *y, subq_tensor *next_state)
 {
     SUBQ_TRY(check_step(stream, m, x, state, y, next_state));
+    if (m->cfg.kernel_type == SUBQ_S4_KERNEL_S4) return s4_dplr_step(stream, m, x, state, y, next_state);
     s4d_state_push p = s4d_push(m, 1.0f);
     p.batch = (uint32_t)x->shape[0];
     p.x_first = subq_push_first(x), p.x_stride_b = (uint32_t)x->strides[0], p.x_stride_h = (uint32_t)x->strides[1];

@@ -1,10 +1,12 @@
 /* FFTConvS4 against s4_ref.c: S4D kernels (ZOH, bilinear, n_ssm tying, rate with l_max) through
  * the forward (FFT path vs the direct causal sum), both layouts, channels; the S4 DPLR kernel;
  * the state's response and forward_state vs the recurrence; setup_step/step vs the recurrence, and
- * prefill-then-step equal to the recurrence over the whole sequence; a weight change invalidating
- * the cached kernel; bad configurations and inputs. fp32 phases dt*Im(A)*l lose about 6e-8 of
- * their size (as PyTorch's complex64 formulation does), hence a tolerance of 4e-6 (1 + largest
- * phase) relative to max(1, max|y|). */
+ * prefill-then-step equal to the recurrence over the whole sequence (S4D: the diagonal one; S4:
+ * tests/reference's dense recurrence with dC solved from C~, which also equals the full forward);
+ * a weight change invalidating the cached kernel; bad configurations and inputs. fp32 phases
+ * dt*Im(A)*l lose about 6e-8 of their size (as PyTorch's complex64 formulation does), hence an S4D
+ * tolerance of 4e-6 (1 + largest phase) relative to max(1, max|y|); S4's fp32 Cauchy sums and
+ * Woodbury correction reach 4e-5 of max|y| at d_state 64, hence 1e-4 and 2e-4 with a state. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -133,7 +135,10 @@ static void prefill_then_step(checker *c, subq_fftconv_s4 *m, const s4_case *k, 
     check_random(c, state, (size_t)sn);
     for (int64_t i = 0; i < k->batch * h * L; i++) x[i] = (float)x[i];
     for (int64_t i = 0; i < sn; i++) s0[i] = state[i] = (float)state[i];
-    ref_s4d_recur(&hp->ref, x, k->batch, L, state, ref); /* state: the final one */
+    if (k->type == SUBQ_S4_KERNEL_S4) /* state: the final one */
+        ref_s4_dplr_recur(&hp->ref, k->l_kernel ? k->l_kernel : k->l_max, x, k->batch, L, state, ref);
+    else
+        ref_s4d_recur(&hp->ref, x, k->batch, L, state, ref);
     double *xp = check_alloc((size_t)(k->batch * h * P));
     for (int64_t b = 0; b < k->batch; b++)
         for (int64_t j = 0; j < h; j++)
@@ -162,7 +167,7 @@ static void prefill_then_step(checker *c, subq_fftconv_s4 *m, const s4_case *k, 
              check_ok(c, label, subq_tensor_download(ys, one, sizeof(float) * (size_t)(k->batch * ch * h)));
         for (int64_t i = 0; ok && i < k->batch * ch * h; i++) got[i * L + t] = one[i];
     }
-    double tol = tolerance(hp, L, 1.0);
+    double tol = k->type == SUBQ_S4_KERNEL_S4D ? tolerance(hp, L, 1.0) : 2e-4;
     if (ok) {
         check_close_values(c, label, got, ref, (size_t)(k->batch * ch * h * L), tol);
         char state_label[300];
@@ -172,6 +177,13 @@ static void prefill_then_step(checker *c, subq_fftconv_s4 *m, const s4_case *k, 
     subq_tensor *all[] = {tx, t0, ts, ty, xs, ys};
     for (int i = 0; i < 6; i++) subq_tensor_destroy(all[i]);
     free(x), free(state), free(ref), free(s0), free(xp), free(got), free(one), free(col), free(prefix);
+}
+
+/* Cases that prefill and step: rate 1, a kernel as long as x, and for S4 a C~ length to step with. */
+static bool steps(const s4_case *k)
+{
+    bool long_kernel = !k->l_max || k->l_max >= k->length;
+    return k->rate == 1.0 && long_kernel && (k->type == SUBQ_S4_KERNEL_S4D || k->l_kernel || k->l_max);
 }
 
 static void run_case(checker *c, const s4_case *k)
@@ -191,7 +203,7 @@ static void run_case(checker *c, const s4_case *k)
     if (!check_ok(c, label, subq_fftconv_s4_create(c->ctx, &cfg, &m))) return;
     if (make_params(c, m, k, &hp)) {
         forward_plain(c, m, k, &hp, label);
-        if (k->type == SUBQ_S4_KERNEL_S4D && k->rate == 1.0 && !k->l_max) {
+        if (steps(k)) {
             char more[240];
             snprintf(more, sizeof more, "%s prefill+step", label);
             prefill_then_step(c, m, k, &hp, more);
@@ -222,6 +234,44 @@ static void config_errors(checker *c)
     check_invalid(c, "s4 NULL config", subq_fftconv_s4_create(c->ctx, NULL, &m), "config");
 }
 
+/* An S4 module d (d_model 4, d_state 4, neither l_max nor l_kernel) with x [2, 4, 8], y [2, 1, 4, 8]:
+ * states of the wrong shape or dtype, stepping before setup_step, and setup_step without a C~ length;
+ * then the same module with l_kernel set steps, and checks its step's arguments. */
+static void dplr_errors(checker *c, subq_fftconv_s4 *d, const subq_tensor *x, subq_tensor *y)
+{
+    subq_stream *s = c->stream;
+    subq_tensor *st = check_tensor_random(c, 4, (int64_t[]){2, 4, 2, 2}), *nx = check_tensor_empty(c, SUBQ_F32, 4, (int64_t[]){2, 4, 2, 2});
+    subq_tensor *wide = check_tensor_random(c, 4, (int64_t[]){2, 4, 3, 2}), *one = check_tensor_random(c, 4, (int64_t[]){1, 4, 2, 2});
+    subq_tensor *half = check_tensor_empty(c, SUBQ_F16, 4, (int64_t[]){2, 4, 2, 2}), *flat = check_tensor_random(c, 3, (int64_t[]){2, 4, 4});
+    subq_tensor *xs = check_tensor_random(c, 2, (int64_t[]){2, 4}), *xs3 = check_tensor_random(c, 2, (int64_t[]){2, 3});
+    subq_tensor *ys = check_tensor_empty(c, SUBQ_F32, 3, (int64_t[]){2, 1, 4});
+    check_invalid(c, "s4 dplr state N2", subq_fftconv_s4_forward(s, d, x, wide, 1.0, y, nx), "state");
+    check_invalid(c, "s4 dplr state batch", subq_fftconv_s4_forward(s, d, x, one, 1.0, y, nx), "state");
+    check_error(c, "s4 dplr state dtype", subq_fftconv_s4_forward(s, d, x, half, 1.0, y, nx), SUBQ_ERROR_UNSUPPORTED,
+                "state");
+    check_invalid(c, "s4 dplr state rank", subq_fftconv_s4_forward(s, d, x, flat, 1.0, y, nx), "state");
+    check_invalid(c, "s4 dplr next_state", subq_fftconv_s4_forward(s, d, x, st, 1.0, y, wide), "next_state");
+    check_invalid(c, "s4 dplr step before setup", subq_fftconv_s4_step(s, d, xs, st, ys, nx), "setup_step");
+    check_invalid(c, "s4 dplr setup_step without l_kernel", subq_fftconv_s4_setup_step(s, d), "config.l_kernel");
+    check_invalid(c, "s4 dplr step after a failed setup", subq_fftconv_s4_step(s, d, xs, st, ys, nx), "setup_step");
+    subq_fftconv_s4_config cfg = {.d_model = 4, .kernel_type = SUBQ_S4_KERNEL_S4, .d_state = 4, .l_kernel = 8};
+    subq_fftconv_s4 *m = NULL;
+    if (check_ok(c, "s4 dplr l_kernel", subq_fftconv_s4_create(c->ctx, &cfg, &m)) &&
+        check_ok(c, "s4 dplr init", subq_fftconv_s4_init(m, 5)) &&
+        check_ok(c, "s4 dplr setup_step", subq_fftconv_s4_setup_step(s, m))) {
+        check_invalid(c, "s4 dplr step state", subq_fftconv_s4_step(s, m, xs, wide, ys, nx), "state");
+        check_error(c, "s4 dplr step state dtype", subq_fftconv_s4_step(s, m, xs, half, ys, nx), SUBQ_ERROR_UNSUPPORTED,
+                    "state");
+        check_invalid(c, "s4 dplr step next_state", subq_fftconv_s4_step(s, m, xs, st, ys, one), "next_state");
+        check_invalid(c, "s4 dplr step x", subq_fftconv_s4_step(s, m, xs3, st, ys, nx), "x");
+        check_ok(c, "s4 dplr step in place", subq_fftconv_s4_step(s, m, xs, st, ys, st));
+        subq_stream_wait(s);
+    }
+    subq_fftconv_s4_destroy(m);
+    subq_tensor *all[] = {st, nx, wide, one, half, flat, xs, xs3, ys};
+    for (int i = 0; i < 9; i++) subq_tensor_destroy(all[i]);
+}
+
 static void call_errors(checker *c)
 {
     subq_fftconv_s4_config cfg = {.d_model = 4, .kernel_type = SUBQ_S4_KERNEL_S4D, .d_state = 4, .channels = 2};
@@ -244,8 +294,7 @@ static void call_errors(checker *c)
     check_invalid(c, "s4 state alone", subq_fftconv_s4_forward(s, m, x, st, 1.0, y, NULL), "next_state");
     check_invalid(c, "s4 rate", subq_fftconv_s4_forward(s, m, x, NULL, -1.0, y, NULL), "rate");
     check_invalid(c, "s4 step before setup", subq_fftconv_s4_step(s, m, xs, st, ys, st2), "setup_step");
-    check_error(c, "s4 dplr state", subq_fftconv_s4_forward(s, d, x, st, 1.0, y1, st2), SUBQ_ERROR_UNSUPPORTED, "S4D");
-    check_error(c, "s4 dplr setup_step", subq_fftconv_s4_setup_step(s, d), SUBQ_ERROR_UNSUPPORTED, "S4D");
+    dplr_errors(c, d, x, y1);
     if (check_ok(c, "s4 setup", subq_fftconv_s4_setup_step(s, m))) {
         check_invalid(c, "s4 step y", subq_fftconv_s4_step(s, m, xs, st, st2, st2), "y");
         float one = 0.5f;
@@ -279,6 +328,12 @@ void check_fftconv_s4(checker *c)
         {SUBQ_S4_KERNEL_S4, 3, 1, 8, 0, 2, 16, 16, 0, 0, 0, 1.0},
         {SUBQ_S4_KERNEL_S4, 2, 2, 4, 1, 1, 40, 0, 0, 0, 1, 1.0},
         {SUBQ_S4_KERNEL_S4, 2, 1, 8, 0, 2, 24, 32, 0, 0, 0, 2.0},
+        {SUBQ_S4_KERNEL_S4, 1, 1, 2, 1, 1, 1, 0, 4, 0, 0, 1.0},
+        {SUBQ_S4_KERNEL_S4, 1, 2, 2, 0, 3, 7, 0, 7, 0, 1, 1.0},
+        {SUBQ_S4_KERNEL_S4, 5, 3, 6, 5, 3, 23, 0, 31, 0, 1, 1.0},
+        {SUBQ_S4_KERNEL_S4, 4, 2, 16, 2, 2, 37, 37, 0, 0, 0, 1.0},
+        {SUBQ_S4_KERNEL_S4, 7, 1, 10, 7, 1, 50, 64, 0, 0, 0, 1.0},
+        {SUBQ_S4_KERNEL_S4, 6, 1, 64, 1, 2, 129, 0, 256, 0, 0, 1.0},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) run_case(c, &cases[i]);
     config_errors(c);

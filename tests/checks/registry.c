@@ -15,6 +15,7 @@ void check_ckconv(checker *c);
 void check_hyena(checker *c);
 void check_lrnnx_conv(checker *c);
 void check_fftconv_s4(checker *c);
+void check_fftconv_s4_init(checker *c);
 void check_cp(checker *c);
 void check_cp_hyena(checker *c);
 
@@ -33,6 +34,7 @@ const check_entry subq_checks[] = {
     {"hyena", check_hyena},
     {"lrnnx_conv", check_lrnnx_conv},
     {"fftconv_s4", check_fftconv_s4},
+    {"fftconv_s4_init", check_fftconv_s4_init},
     {"cp", check_cp},
     {"cp_hyena", check_cp_hyena},
     {NULL, NULL},

@@ -260,4 +260,26 @@ void ref_s4_causal(const double *k, int64_t channels, int64_t h, int64_t lk, con
  * y[b,c,h,t] = 2 Re sum_n C s'; the final state into state (in place). */
 void ref_s4d_recur(const ref_s4 *s, const double *x, int64_t batch, int64_t length, double *state, double *y);
 
+/* S4 (DPLR, rank 1) at rate 1 as dense matrices over both members of each pair (m = 2 n2 values,
+ * the second half the conjugates of the first): A = diag(Lambda) - P P^*, dA = (I - dt/2 A)^-1
+ * (I + dt/2 A) [m, m, 2] and dB = (I - dt/2 A)^-1 dt B [m, 2] of SSM row h. */
+void ref_s4_dplr_discretise(const ref_s4 *s, int64_t h, double *da, double *db);
+/* dC [channels, h, n2, 2]: the first n2 values of the solution of (I - dA^l_kernel)^T dC = (C~, conj C~),
+ * dA^l_kernel by repeated squaring, as the original's _setup_step. */
+void ref_s4_dplr_output(const ref_s4 *s, int64_t l_kernel, double *dc);
+/* The dense S4 recurrence from state [B, h, n2, 2] over x [B, h, L]: s' = dA s + dB u,
+ * y[b,c,h,t] = Re sum_m dC_m s'_m over both halves (= 2 Re over the first); final state in place. */
+void ref_s4_dplr_recur(const ref_s4 *s, int64_t l_kernel, const double *x, int64_t batch, int64_t length,
+                       double *state, double *y);
+
+/* ---- HiPPO-LegS (hippo_ref.c) ------------------------------------------------------------------ */
+
+/* A [n, n] (-sqrt(2i+1) sqrt(2j+1) below the diagonal, -(i+1) on it), B [n] = sqrt(2i+1),
+ * P [n] = sqrt(i + 1/2). */
+void ref_hippo_legs(int64_t n, double *a, double *b, double *p);
+/* Its normal plus low-rank form for even n: the eigenvectors of -i S (S = A + P P^T + I/2, skew)
+ * with the n/2 negative eigenvalues mu, ascending, first components real and positive, as the columns
+ * of v [n, n/2, 2]; w [n/2, 2] = mean(diag(A + P P^T)) + i mu, p = V^* P and b = V^* B [n/2, 2]. */
+void ref_hippo_legs_nplr(int64_t n, double *w, double *p, double *b, double *v);
+
 #endif

@@ -1,7 +1,9 @@
 /* Checks the references against hand-computed cases and against each other where their
  * definitions overlap, so that a GPU test failing against them points at the GPU. */
+#include <complex.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "reference.h"
@@ -26,6 +28,22 @@ static void expect_close(const char *name, const double *got, const double *want
     failed++;
     printf("FAIL %s: element %lld is %.17g, expected %.17g\n", name, (long long)at, got[at],
            want[at]);
+}
+
+/* As expect_close with a tolerance of one's own (|got - want| / (1 + |want|)). */
+static void expect_within(const char *name, const double *got, const double *want, int64_t n, double tol)
+{
+    double worst = 0.0;
+    for (int64_t i = 0; i < n; i++) {
+        double err = fabs(got[i] - want[i]) / (1.0 + fabs(want[i]));
+        worst = err > worst || err != err ? err : worst;
+    }
+    if (worst <= tol) {
+        passed++;
+        return;
+    }
+    failed++;
+    printf("FAIL %s: error %.3g, tolerance %.3g\n", name, worst, tol);
 }
 
 static void expect_true(const char *name, int ok)
@@ -606,6 +624,114 @@ static void check_fftconv_impulse_3d(void)
     expect_close("fftconv 3d impulse", y, want, 60);
 }
 
+/* ---- SPEC 7: S4 (DPLR) and HiPPO-LegS ------------------------------------------------------------ */
+
+/* The NPLR form gives back HiPPO-LegS: A = 2 Re(V diag(W) V^*) - P P^T with P = 2 Re(V p) (the
+ * conjugate half of the basis completes each sum), B = 2 Re(V b), V^* V = I, -i S v = mu v. */
+static void check_hippo_legs(int64_t n)
+{
+    int64_t h = n / 2;
+    double *a = calloc((size_t)(5 * n * n + 10 * n), sizeof(double));
+    double *b = a + n * n, *p = b + n, *w = p + n, *pt = w + n, *bt = pt + n, *v = bt + n, *rec = v + n * n;
+    double *pr = rec + n * n, *br = pr + n, *gram = br + n, *eye = gram + h * h;
+    ref_hippo_legs(n, a, b, p);
+    ref_hippo_legs_nplr(n, w, pt, bt, v);
+#define V(i, k) (v[2 * ((i) * h + (k))] + I * v[2 * ((i) * h + (k)) + 1])
+    for (int64_t i = 0; i < n; i++) {
+        double complex pi = 0, bi = 0;
+        for (int64_t k = 0; k < h; k++) pi += V(i, k) * (pt[2 * k] + I * pt[2 * k + 1]), bi += V(i, k) * (bt[2 * k] + I * bt[2 * k + 1]);
+        pr[i] = 2 * creal(pi), br[i] = 2 * creal(bi);
+    }
+    double residual = 0;
+    for (int64_t i = 0; i < n; i++)
+        for (int64_t j = 0; j < n; j++) {
+            double complex acc = 0;
+            for (int64_t k = 0; k < h; k++) acc += V(i, k) * (w[2 * k] + I * w[2 * k + 1]) * conj(V(j, k));
+            rec[i * n + j] = 2 * creal(acc) - pr[i] * pr[j];
+        }
+    for (int64_t k = 0; k < h; k++)
+        for (int64_t l = 0; l < h; l++) {
+            double complex acc = 0;
+            for (int64_t i = 0; i < n; i++) acc += conj(V(i, k)) * V(i, l);
+            gram[k * h + l] = cabs(acc), eye[k * h + l] = k == l;
+        }
+    for (int64_t k = 0; k < h; k++) /* -i S v_k = mu_k v_k, S_ij = -sqrt(2i+1) sqrt(2j+1) / 2 below the diagonal */
+        for (int64_t i = 0; i < n; i++) {
+            double complex acc = -w[2 * k + 1] * V(i, k);
+            for (int64_t j = 0; j < n; j++)
+                if (i != j) acc += -I * (i > j ? -0.5 : 0.5) * sqrt((2.0 * i + 1) * (2.0 * j + 1)) * V(j, k);
+            residual = fmax(residual, cabs(acc) / (double)n);
+        }
+#undef V
+    char name[64];
+    snprintf(name, sizeof name, "hippo legs n=%lld: A = V(W - PP*)V*", (long long)n);
+    expect_within(name, rec, a, n * n, 1e-9);
+    snprintf(name, sizeof name, "hippo legs n=%lld: P and B", (long long)n);
+    expect_within(name, pr, p, n, 1e-9);
+    expect_within(name, br, b, n, 1e-9);
+    snprintf(name, sizeof name, "hippo legs n=%lld: V*V = I, eigenpairs", (long long)n);
+    expect_within(name, gram, eye, h * h, 1e-12);
+    expect_true(name, residual < 1e-12 && fabs(w[0] + 0.5) < 1e-14);
+    free(a);
+}
+
+/* Random S4 weights (A_real = log U(0.2, 0.8), A_imag, B, C, P in +-1, inv_dt U(log 1e-3, log 1e-1)). */
+static double *s4_weights(ref_s4 *s, int64_t h, int64_t channels, int64_t n2, int64_t n_ssm)
+{
+    int64_t rows = n_ssm * n2;
+    double *all = malloc(sizeof(double) * (size_t)(6 * rows + 2 * channels * h * n2 + h));
+    double *a_real = all, *a_imag = a_real + rows, *b = a_imag + rows, *p = b + 2 * rows, *c = p + 2 * rows;
+    double *inv_dt = c + 2 * channels * h * n2;
+    fill_random(all, 6 * rows + 2 * channels * h * n2 + h);
+    for (int64_t i = 0; i < rows; i++) a_real[i] = log(0.5 + 0.3 * a_real[i]), a_imag[i] = 3 * fabs(a_imag[i]);
+    for (int64_t i = 0; i < h; i++) inv_dt[i] = log(0.001) + (log(0.1) - log(0.001)) * fabs(inv_dt[i]);
+    *s = (ref_s4){.h = h, .channels = channels, .n2 = n2, .n_ssm = n_ssm, .bilinear = 1, .a_real = a_real,
+                  .a_imag = a_imag, .b = b, .c = c, .p = p, .inv_dt = inv_dt};
+    return all;
+}
+
+/* With P = 0 the dense DPLR discretisation is S4D's bilinear one on the diagonal. */
+static void check_dplr_diagonal(void)
+{
+    ref_s4 s;
+    double *all = s4_weights(&s, 2, 1, 3, 2);
+    double zero[12] = {0}, da[2 * 36], db[12], want_a[2 * 36] = {0}, want_b[12], sda[12], sdb[12];
+    s.p = zero;
+    ref_s4d_discretise(&s, 1.0, sda, sdb);
+    for (int64_t h = 0; h < 2; h++) {
+        ref_s4_dplr_discretise(&s, h, da, db);
+        for (int64_t i = 0; i < 6; i++) {
+            int64_t n = i % 3, sign = i < 3 ? 1 : -1;
+            want_a[2 * (i * 6 + i)] = sda[2 * (h * 3 + n)], want_a[2 * (i * 6 + i) + 1] = sign * sda[2 * (h * 3 + n) + 1];
+            want_b[2 * i] = sdb[2 * (h * 3 + n)], want_b[2 * i + 1] = sign * sdb[2 * (h * 3 + n) + 1];
+        }
+        expect_within("s4 dplr dA with P = 0 == s4d bilinear", da, want_a, 72, 1e-13);
+        expect_within("s4 dplr dB with P = 0 == s4d bilinear", db, want_b, 12, 1e-13);
+    }
+    free(all);
+}
+
+/* The dense recurrence from zero (dC from C~ for l_kernel) equals the causal convolution with the
+ * Cauchy/Woodbury kernel of l_kernel FFT points, for lengths up to l_kernel. */
+static void check_dplr_recur_vs_kernel(int64_t channels, int64_t l_kernel, int64_t length)
+{
+    ref_s4 s;
+    int64_t h = 3, n2 = 4, batch = 2;
+    double *all = s4_weights(&s, h, channels, n2, 1);
+    double *x = malloc(sizeof(double) * (size_t)(batch * h * length)), *state = calloc((size_t)(batch * h * n2 * 2), sizeof(double));
+    double *k = malloc(sizeof(double) * (size_t)(channels * h * length));
+    double *y = malloc(sizeof(double) * (size_t)(2 * batch * channels * h * length)), *want = y + batch * channels * h * length;
+    fill_random(x, batch * h * length);
+    ref_s4_dplr_kernel(&s, 1.0, l_kernel, length, k);
+    ref_s4_causal(k, channels, h, length, x, batch, length, want);
+    ref_s4_dplr_recur(&s, l_kernel, x, batch, length, state, y);
+    char name[80];
+    snprintf(name, sizeof name, "s4 dplr recurrence == kernel, C%lld l_kernel %lld L %lld", (long long)channels,
+             (long long)l_kernel, (long long)length);
+    expect_within(name, y, want, batch * channels * h * length, 1e-9);
+    free(all), free(x), free(state), free(k), free(y);
+}
+
 int main(void)
 {
     check_dwconv_hand();
@@ -636,6 +762,10 @@ int main(void)
     check_fftconv_gates();
     check_fftconv_mixed_separable();
     check_fftconv_impulse_3d();
+    for (int64_t n = 2; n <= 64; n *= 4) check_hippo_legs(n);
+    check_dplr_diagonal();
+    check_dplr_recur_vs_kernel(1, 16, 12);
+    check_dplr_recur_vs_kernel(2, 9, 9);
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
 }

@@ -1,6 +1,7 @@
 /* SPEC 7 (lrnnx convolution family) as direct sums in double precision, complex <complex.h>. */
 #include <complex.h>
 #include <math.h>
+#include <stdlib.h>
 
 #include "reference.h"
 
@@ -184,4 +185,155 @@ void ref_s4d_recur(const ref_s4 *s, const double *x, int64_t batch, int64_t leng
                     if (y) y[((b * s->channels + c) * s->h + h) * length + t] = acc;
                 }
             }
+}
+
+/* ---- S4 (DPLR) recurrence, dense (the original's "dense" step mode) --------------------------- */
+
+/* Solve a x = b in place for m right-hand sides (b [n, m]) by Gaussian elimination with partial
+ * pivoting; a [n, n] is destroyed. */
+static void solve(int64_t n, double complex *a, double complex *b, int64_t m)
+{
+    for (int64_t k = 0; k < n; k++) {
+        int64_t pivot = k;
+        for (int64_t i = k + 1; i < n; i++)
+            if (cabs(a[i * n + k]) > cabs(a[pivot * n + k])) pivot = i;
+        for (int64_t j = 0; j < n; j++) {
+            double complex t = a[k * n + j];
+            a[k * n + j] = a[pivot * n + j], a[pivot * n + j] = t;
+        }
+        for (int64_t j = 0; j < m; j++) {
+            double complex t = b[k * m + j];
+            b[k * m + j] = b[pivot * m + j], b[pivot * m + j] = t;
+        }
+        for (int64_t i = k + 1; i < n; i++) {
+            double complex f = a[i * n + k] / a[k * n + k];
+            for (int64_t j = k; j < n; j++) a[i * n + j] -= f * a[k * n + j];
+            for (int64_t j = 0; j < m; j++) b[i * m + j] -= f * b[k * m + j];
+        }
+    }
+    for (int64_t k = n - 1; k >= 0; k--)
+        for (int64_t j = 0; j < m; j++) {
+            double complex v = b[k * m + j];
+            for (int64_t i = k + 1; i < n; i++) v -= a[k * n + i] * b[i * m + j];
+            b[k * m + j] = v / a[k * n + k];
+        }
+}
+
+static void matmul(int64_t n, const double complex *a, const double complex *b, double complex *out)
+{
+    for (int64_t i = 0; i < n; i++)
+        for (int64_t j = 0; j < n; j++) {
+            double complex acc = 0;
+            for (int64_t k = 0; k < n; k++) acc += a[i * n + k] * b[k * n + j];
+            out[i * n + j] = acc;
+        }
+}
+
+/* Row h's dense bilinear dA [m, m] and dB [m] over both members of each pair (m = 2 n2): A =
+ * diag(Lambda) - P P^*, dA = (I - dt/2 A)^-1 (I + dt/2 A), dB = (I - dt/2 A)^-1 dt B. */
+static void dplr_dense(const ref_s4 *s, int64_t h, double complex *da, double complex *db, double complex *work)
+{
+    int64_t n2 = s->n2, m = 2 * n2, row = (h % s->n_ssm) * n2;
+    double dt = exp(s->inv_dt[h]);
+    for (int64_t i = 0; i < m; i++) {
+        double complex pi = param(s->p, row + i % n2), bi = param(s->b, row + i % n2);
+        double complex lambda = s4_a(s, h, i % n2);
+        if (i >= n2) pi = conj(pi), bi = conj(bi), lambda = conj(lambda);
+        for (int64_t j = 0; j < m; j++) {
+            double complex pj = param(s->p, row + j % n2);
+            if (j >= n2) pj = conj(pj);
+            double complex a = (i == j ? lambda : 0) - pi * conj(pj);
+            work[i * m + j] = (i == j) - dt / 2 * a;
+            da[i * m + j] = (i == j) + dt / 2 * a;
+        }
+        db[i] = dt * bi;
+    }
+    double complex *lhs = work + m * m;
+    for (int64_t i = 0; i < m * m; i++) lhs[i] = work[i];
+    solve(m, lhs, da, m);
+    solve(m, work, db, 1);
+}
+
+void ref_s4_dplr_discretise(const ref_s4 *s, int64_t h, double *da, double *db)
+{
+    int64_t m = 2 * s->n2;
+    double complex *a = malloc(sizeof(double complex) * (size_t)(3 * m * m + m));
+    dplr_dense(s, h, a, a + m * m, a + m * m + m);
+    for (int64_t i = 0; i < m * m; i++) da[2 * i] = creal(a[i]), da[2 * i + 1] = cimag(a[i]);
+    for (int64_t i = 0; i < m; i++) db[2 * i] = creal(a[m * m + i]), db[2 * i + 1] = cimag(a[m * m + i]);
+    free(a);
+}
+
+/* dC[c, h] (both members of each pair, [channels, m]) = solve((I - dA^L)^T, C~), dA^L by squaring. */
+static void dplr_output(const ref_s4 *s, int64_t h, const double complex *da, int64_t l_kernel, double complex *dc,
+                        double complex *work)
+{
+    int64_t n2 = s->n2, m = 2 * n2;
+    double complex *power = work, *base = work + m * m, *t = base + m * m, *lhs = t + m * m;
+    for (int64_t i = 0; i < m * m; i++) power[i] = i / m == i % m, base[i] = da[i];
+    for (int64_t e = l_kernel; e > 0; e /= 2) {
+        if (e % 2) {
+            matmul(m, power, base, t);
+            for (int64_t i = 0; i < m * m; i++) power[i] = t[i];
+        }
+        matmul(m, base, base, t);
+        for (int64_t i = 0; i < m * m; i++) base[i] = t[i];
+    }
+    for (int64_t i = 0; i < m; i++)
+        for (int64_t j = 0; j < m; j++) lhs[i * m + j] = (i == j) - power[j * m + i];
+    for (int64_t i = 0; i < m; i++)
+        for (int64_t c = 0; c < s->channels; c++) {
+            double complex v = param(s->c, (c * s->h + h) * n2 + i % n2);
+            dc[i * s->channels + c] = i < n2 ? v : conj(v);
+        }
+    solve(m, lhs, dc, s->channels);
+}
+
+void ref_s4_dplr_output(const ref_s4 *s, int64_t l_kernel, double *dc)
+{
+    int64_t m = 2 * s->n2, ch = s->channels;
+    double complex *a = malloc(sizeof(double complex) * (size_t)(7 * m * m + m + m * ch));
+    double complex *da = a, *db = da + m * m, *out = db + m, *work = out + m * ch;
+    for (int64_t h = 0; h < s->h; h++) {
+        dplr_dense(s, h, da, db, work);
+        dplr_output(s, h, da, l_kernel, out, work);
+        for (int64_t c = 0; c < ch; c++)
+            for (int64_t n = 0; n < s->n2; n++) {
+                double complex v = out[n * ch + c];
+                dc[2 * ((c * s->h + h) * s->n2 + n)] = creal(v), dc[2 * ((c * s->h + h) * s->n2 + n) + 1] = cimag(v);
+            }
+    }
+    free(a);
+}
+
+void ref_s4_dplr_recur(const ref_s4 *s, int64_t l_kernel, const double *x, int64_t batch, int64_t length,
+                       double *state, double *y)
+{
+    int64_t n2 = s->n2, m = 2 * n2, ch = s->channels;
+    double complex *a = malloc(sizeof(double complex) * (size_t)(7 * m * m + 3 * m + m * ch));
+    double complex *da = a, *db = da + m * m, *dc = db + m, *v = dc + m * ch, *next = v + m, *work = next + m;
+    for (int64_t h = 0; h < s->h; h++) {
+        dplr_dense(s, h, da, db, work);
+        dplr_output(s, h, da, l_kernel, dc, work);
+        for (int64_t b = 0; b < batch; b++) {
+            double *st = state + 2 * (b * s->h + h) * n2;
+            for (int64_t i = 0; i < m; i++) v[i] = i < n2 ? param(st, i) : conj(param(st, i - n2));
+            for (int64_t t = 0; t < length; t++) {
+                double u = x[(b * s->h + h) * length + t];
+                for (int64_t i = 0; i < m; i++) {
+                    double complex acc = db[i] * u;
+                    for (int64_t j = 0; j < m; j++) acc += da[i * m + j] * v[j];
+                    next[i] = acc;
+                }
+                for (int64_t i = 0; i < m; i++) v[i] = next[i];
+                for (int64_t c = 0; y && c < ch; c++) {
+                    double complex acc = 0;
+                    for (int64_t i = 0; i < m; i++) acc += dc[i * ch + c] * v[i];
+                    y[((b * ch + c) * s->h + h) * length + t] = creal(acc);
+                }
+            }
+            for (int64_t i = 0; i < n2; i++) st[2 * i] = creal(v[i]), st[2 * i + 1] = cimag(v[i]);
+        }
+    }
+    free(a);
 }
