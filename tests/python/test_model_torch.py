@@ -2,7 +2,7 @@
 subq_torch.export: logits of randomly initialised 1D and 2D models (Hyena and S4 mixers: S4D ZOH and
 bilinear, S4 DPLR, with and without l_max) and of the shipped model agree within 1e-4 relative to
 float64 PyTorch; incremental generation (prefill, then steps) gives the logits of full recomputation
-(S4 DPLR models: skipped, saying so, while subq's DPLR kernel has no step); broken model files and
+for Hyena, S4D and S4 DPLR models; broken model files and
 descriptions are refused with a message naming the fault."""
 import copy
 import os
@@ -96,27 +96,9 @@ def check_s4(r, ctx, tmp):
                 model.forward(pixels), expected, TOL)
 
 
-def s4_step_supported(ctx, kernel):
-    """False (and says so) while subq's FFTConvS4 of this kernel type has no recurrent step."""
-    try:
-        subq.FFTConvS4(ctx, 4, kernel=kernel, d_state=4, l_max=8).setup_step()
-        return True
-    except subq.SubqError as e:
-        if e.status != "unsupported":
-            raise
-        print(f"skip {kernel} generation: subq_fftconv_s4_setup_step answers: {e}")
-        return False
-
-
 def check_s4_generation(r, ctx, tmp):
     for i, (label, description) in enumerate(S4_VARIANTS):
-        kernel = description["mixer"]["kernel_type"]
         model = subq_of(ctx, randomised(description, 40 + i), os.path.join(tmp, "s4gen.safetensors"))
-        if not s4_step_supported(ctx, kernel):
-            state = model.state(1, 8)
-            r.raises(f"{label}: prefill answers UNSUPPORTED", lambda: model.prefill(state, np.zeros((1, 3))),
-                     "setup_step", "unsupported")
-            continue
         length = description["mixer"].get("l_max") or LM["max_length"]
         tokens = rng.integers(0, LM["vocab_size"], (2, length))
         for prompt in (1, 9, length - 1):
