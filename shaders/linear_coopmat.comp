@@ -6,8 +6,8 @@
 //  - A workgroup owns a BM x BN block of y; each subgroup a WM x WN part of it, held as
 //    (WM / 16) x (WN / 16) accumulator fragments.
 //  - K advances BK at a time. The next x and W tiles go global -> registers while the current
-//    ones feed the tensor cores from shared memory: with two shared buffers one barrier per step,
-//    with one (BUFFERS) two barriers but half the shared memory.
+//    ones feed the tensor cores from one shared buffer (two barriers per step; a second buffer
+//    with one barrier measured no faster and needs twice the shared memory).
 //  - Shared rows hold BK halves plus 8 of padding (16 bytes): the eight rows a fragment load
 //    reads at once then fall on distinct banks.
 //  - W's tile is stored n-major, k contiguous, which is the column-major K x N operand the
@@ -28,11 +28,10 @@
 layout(local_size_x_id = 0) in; // (BM / WM) * (BN / WN) subgroups
 layout(constant_id = 1) const uint BM = 128u;
 layout(constant_id = 2) const uint BN = 128u;
-layout(constant_id = 3) const uint BK = 32u;
+layout(constant_id = 3) const uint BK = 64u;
 layout(constant_id = 4) const uint WM = 64u;
 layout(constant_id = 5) const uint WN = 32u;
-layout(constant_id = 6) const uint BUFFERS = 2u; // 1: two barriers per step, half the shared memory
-layout(constant_id = 7) const uint DTYPES = 0u;  // bias and y (x and W are f16)
+layout(constant_id = 6) const uint DTYPES = 0u; // bias and y (x and W are f16)
 
 const uint WG = gl_WorkGroupSize.x;
 const uint FM = WM / 16u; // fragments per subgroup along M
@@ -45,8 +44,7 @@ const uint LB = BN * CHUNKS / WG;
 layout(std430, binding = 0) readonly buffer X { uvec4 x8[]; };
 layout(std430, binding = 1) readonly buffer W { uvec4 w8[]; };
 SUBQ_FLOAT_BUFFER(2, readonly, bias)
-SUBQ_FLOAT_BUFFER(3, , y)
-// y again in 16-byte units: fragments moved through it are known to be 16-byte aligned.
+// y in 16-byte units (f32 or f16 by DTYPES): fragments moved through it are known to be aligned.
 layout(std430, binding = 3) buffer Y8 { uvec4 y8[]; };
 
 layout(push_constant) uniform Params {
@@ -61,9 +59,9 @@ layout(push_constant) uniform Params {
     uint y_stride[4];
 } p;
 
-// Two x tiles then two W tiles; before them, each subgroup's 16 x 16 f32 bias patch.
-shared uvec4 tiles[BUFFERS * (BM + BN) * ROW];
-const uint B_TILES = BUFFERS * BM * ROW;
+// The x tile, then the W tile; before the first step, each subgroup's 16 x 16 f32 bias patch.
+shared uvec4 tiles[(BM + BN) * ROW];
+const uint B_TILES = BM * ROW;
 
 uint a_base[LA]; // the x row's first chunk
 uint b_base[LB];
@@ -80,22 +78,21 @@ void fetch(uint k0) {
         b_next[i] = in_k ? w8[b_base[i] + chunk] : uvec4(0u);
 }
 
-void stash(uint buf) {
+void stash() {
     uint tid = gl_LocalInvocationID.x;
     [[unroll]] for (uint i = 0u; i < LA; i++) {
         uint r = (tid + i * WG) / CHUNKS;
-        tiles[(buf * BM + r) * ROW + tid % CHUNKS] = a_next[i];
+        tiles[r * ROW + tid % CHUNKS] = a_next[i];
     }
     [[unroll]] for (uint i = 0u; i < LB; i++) {
         uint r = (tid + i * WG) / CHUNKS;
-        tiles[B_TILES + (buf * BN + r) * ROW + tid % CHUNKS] = b_next[i];
+        tiles[B_TILES + r * ROW + tid % CHUNKS] = b_next[i];
     }
 }
 
 #define F32_FRAGMENT fcoopmatNV<32, gl_ScopeSubgroup, 16, 16>
 #define F16_FRAGMENT fcoopmatNV<16, gl_ScopeSubgroup, 16, 16>
 F32_FRAGMENT acc[FM][FN];
-
 
 // The fragments start as bias rows (each fragment column j from a 16 x 16 tile of repeated bias
 // values in this subgroup's shared patch) or, for a later part of K, as y itself.
@@ -147,13 +144,13 @@ void finish(uint m0, uint n0) {
         }
 }
 
-void multiply(uint buf, uint wm, uint wn) {
+void multiply(uint wm, uint wn) {
     [[unroll]] for (uint k = 0u; k < BK; k += 16u) {
         F16_FRAGMENT a[FM], b[FN];
         [[unroll]] for (uint i = 0u; i < FM; i++)
-            coopMatLoadNV(a[i], tiles, (buf * BM + wm + i * 16u) * ROW + k / 8u, ROW, false);
+            coopMatLoadNV(a[i], tiles, (wm + i * 16u) * ROW + k / 8u, ROW, false);
         [[unroll]] for (uint j = 0u; j < FN; j++)
-            coopMatLoadNV(b[j], tiles, B_TILES + (buf * BN + wn + j * 16u) * ROW + k / 8u, ROW, true);
+            coopMatLoadNV(b[j], tiles, B_TILES + (wn + j * 16u) * ROW + k / 8u, ROW, true);
         [[unroll]] for (uint i = 0u; i < FM; i++)
             [[unroll]] for (uint j = 0u; j < FN; j++) acc[i][j] = coopMatMulAddNV(a[i], b[j], acc[i][j]);
     }
@@ -172,26 +169,12 @@ void main() {
     uint steps = (p.k_end - p.k_begin + BK - 1u) / BK;
     fetch(p.k_begin);
     start(m0 + wm, n0 + wn);
-    if (BUFFERS == 2u) {
-        barrier(); // the bias patches are free again
-        stash(0u);
+    for (uint s = 0u; s < steps; s++) {
+        barrier(); // the last step's math (or the bias patches) done with the tiles
+        stash();
         barrier();
-        for (uint s = 0u; s < steps; s++) {
-            uint buf = s & 1u;
-            bool more = s + 1u < steps;
-            if (more) fetch(p.k_begin + (s + 1u) * BK);
-            multiply(buf, wm, wn);
-            if (more) stash(buf ^ 1u);
-            barrier();
-        }
-    } else {
-        for (uint s = 0u; s < steps; s++) {
-            barrier(); // the last step's math (or the bias patches) done with the tiles
-            stash(0u);
-            barrier();
-            if (s + 1u < steps) fetch(p.k_begin + (s + 1u) * BK);
-            multiply(0u, wm, wn);
-        }
+        if (s + 1u < steps) fetch(p.k_begin + (s + 1u) * BK);
+        multiply(wm, wn);
     }
     finish(m0 + wm, n0 + wn);
 }

@@ -1,8 +1,8 @@
 /* y = x W^T + b (F.linear): argument checks, and the tiled SIMT GEMM in shaders/linear.comp for
- * whatever the tensor cores do not take (linear_coopmat.c decides). The SIMT tile shape is chosen per call: 128 x 128 blocks
- * with 8 x 8 per invocation when there are enough of them to fill a large GPU, else 64 x 64
- * blocks, else 32 x 32, both with 4 x 4 per invocation; each within the device's shared memory and
- * workgroup-size limits. */
+ * whatever the tensor cores do not take (linear_coopmat.c decides). The SIMT tile shape is chosen
+ * per call: 128 x 128 blocks with 8 x 8 per invocation when there are enough of them to fill a
+ * large GPU, else 64 x 64 blocks, else 32 x 32, both with 4 x 4 per invocation; each within the
+ * device's shared memory and workgroup-size limits. */
 #include "ops/axes.h"
 #include "ops/linear.h"
 #include "runtime/args.h"
@@ -12,7 +12,6 @@
 #define LARGE_TILES_ENOUGH 256  /* 128 x 128 blocks that keep a large GPU busy */
 #define SMALL_TILES_ENOUGH 128  /* 64 x 64 blocks, likewise */
 #define MAX_STEPS 32768         /* K steps per dispatch: lavapipe ends a shader's loops after 65535 */
-
 
 typedef struct tile_config {
     uint32_t bm, bn, bk, tm, tn;
@@ -143,8 +142,9 @@ static subq_status choose_tiles(const subq_context *ctx, const linear_push *p, t
 
 /* One dispatch per part of K: each later part adds to y (the bias goes in once); the stream orders
  * the parts. */
-subq_status subq_linear_dispatch_parts(subq_stream *stream, const subq_kernel *kernel, const subq_tensor *const tensors[4],
-                                  linear_push *p, uint64_t invocations, uint32_t workgroup, uint32_t bk)
+subq_status subq_linear_dispatch_parts(subq_stream *stream, const subq_kernel *kernel,
+                                       const subq_tensor *const tensors[4], linear_push *p, uint64_t invocations,
+                                       uint32_t workgroup, uint32_t bk)
 {
     const subq_tensor *bias = tensors[2];
     subq_arg args[4] = {{tensors[0], false}, {tensors[1], false}, {bias ? bias : tensors[1], false},

@@ -5,7 +5,7 @@
 #include "ops/linear.h"
 #include "subq_shaders.h"
 
-/* 128 x 128 blocks, K 64 at a time, 64 x 32 per subgroup of 32: eight subgroups; one shared buffer.
+/* 128 x 128 blocks, K 64 at a time, 64 x 32 per subgroup of 32: eight subgroups.
  * Measured on an H100 (65536 x 768 -> 2304): 128 x 256 and 256 x 128 blocks, K steps of 16 to 64,
  * one or two buffers all came within 10% of this one, 64-row or 64-column blocks 20% slower. */
 #define BM 128
@@ -13,9 +13,8 @@
 #define BK 64
 #define WM 64
 #define WN 32
-#define BUFFERS 1
 
-static uint32_t shared_bytes(void) { return BUFFERS * (BM + BN) * (BK + 8) * 2; }
+static uint32_t shared_bytes(void) { return (BM + BN) * (BK + 8) * 2; }
 
 bool subq_linear_coopmat_fits(const subq_context *ctx, const subq_tensor *const tensors[4], const linear_push *p)
 {
@@ -48,8 +47,8 @@ subq_status subq_linear_coopmat(subq_stream *stream, const subq_tensor *const te
     uint32_t m_blocks = p->m / BM, n_blocks = p->n / BN, m_whole = m_blocks * BM, n_whole = n_blocks * BN;
     uint32_t workgroup = (BM / WM) * (BN / WN) * 32;
     subq_kernel kernel = {.shader = &subq_shader_linear_coopmat, .bindings = 4, .push_bytes = sizeof *p,
-                          .spec_count = 8,
-                          .spec = {workgroup, BM, BN, BK, WM, WN, BUFFERS, subq_tensor_dtype_codes(4, tensors)}};
+                          .spec_count = 7,
+                          .spec = {workgroup, BM, BN, BK, WM, WN, subq_tensor_dtype_codes(4, tensors)}};
     linear_push whole = sub_block(p, 0, m_whole, 0, n_whole);
     SUBQ_TRY(subq_linear_dispatch_parts(stream, &kernel, tensors, &whole, (uint64_t)m_blocks * n_blocks * workgroup,
                                         workgroup, BK));

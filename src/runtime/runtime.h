@@ -97,7 +97,7 @@ struct subq_context {
     subq_pipeline_set pipelines;
     subq_fft_plans *fft_plans;
     bool timeline_semaphores; /* the feature is enabled on the device (subq's own contexts) */
-    bool cooperative_matrix;  /* VK_NV_cooperative_matrix enabled (subq's own contexts) */
+    bool cooperative_matrix;  /* VK_NV_cooperative_matrix enabled (by subq, or by a host that says so) */
     char cache_dir[900]; /* the on-disk caches' directory; "" when they are off */
     atomic_uint validation_messages;
 };
