@@ -6,8 +6,9 @@
 #include "subq_shaders.h"
 
 /* 128 x 128 blocks, K 64 at a time, 64 x 32 per subgroup of 32: eight subgroups.
- * Measured on an H100 (65536 x 768 -> 2304): 128 x 256 and 256 x 128 blocks, K steps of 16 to 64,
- * one or two buffers all came within 10% of this one, 64-row or 64-column blocks 20% slower. */
+ * Measured on an H100 (65536 x 768 -> 2304): 128 x 256 and 256 x 128 blocks, K steps of 16 to 64
+ * with two shared buffers or 32 to 64 with one came within 10% of this one; 64-row or 64-column
+ * blocks, and one buffer with K steps of 16, were about 20% slower. */
 #define BM 128
 #define BN 128
 #define BK 64
