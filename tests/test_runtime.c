@@ -185,6 +185,33 @@ static void test_stream(void)
     subq_stream_destroy(s);
 }
 
+/* Three dependent copies timed one by one; switching with work recorded, or reading while off, refused. */
+static void test_profile(void)
+{
+    int64_t n = 4099;
+    subq_stream *s = NULL;
+    subq_tensor *a = check_poisoned(&c, "a", 1, &n), *b = check_poisoned(&c, "b", 1, &n);
+    const subq_profile_entry *entries;
+    int count = -1;
+    if (a && b && check_ok(&c, "stream", subq_stream_create(c.ctx, &s))) {
+        check_invalid(&c, "profile while off", subq_stream_profile(s, &entries, &count), "profiling is off");
+        check_ok(&c, "profiling on", subq_stream_set_profiling(s, 1));
+        for (int i = 0; i < 3; i++) check_ok(&c, "copy", subq_tensor_copy(s, i % 2 ? b : a, i % 2 ? a : b));
+        check_invalid(&c, "switch with work recorded", subq_stream_set_profiling(s, 0), "submit it");
+        check_ok(&c, "wait", subq_stream_wait(s));
+        check_ok(&c, "profile", subq_stream_profile(s, &entries, &count));
+        bool named = count == 3;
+        for (int i = 0; named && i < count; i++) named = !strcmp(entries[i].kernel, "copy") && entries[i].ms >= 0;
+        if (!named) check_fail(&c, "profile entries", "expected 3 copies with times, got %d entries", count);
+        check_ok(&c, "profiling off", subq_stream_set_profiling(s, 0));
+        check_invalid(&c, "profile after off", subq_stream_profile(s, &entries, &count), "profiling is off");
+    }
+    check_invalid(&c, "NULL count", subq_stream_profile(c.stream, &entries, NULL), "count");
+    subq_stream_destroy(s);
+    subq_tensor_destroy(a);
+    subq_tensor_destroy(b);
+}
+
 /* A context writes its pipeline cache on destroy; the next one reads it; a corrupt file is ignored. */
 static void test_pipeline_cache(void)
 {
@@ -290,6 +317,7 @@ int main(void)
     test_memory();
     test_hazard_chain();
     test_stream();
+    test_profile();
     test_pipeline_cache();
     test_threads();
     subq_stream_destroy(stream);

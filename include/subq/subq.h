@@ -153,6 +153,20 @@ subq_status subq_stream_wait(subq_stream *stream);
 /* GPU time in milliseconds of the most recent finished submission (timestamps around the batch). */
 subq_status subq_stream_gpu_time_ms(const subq_stream *stream, double *milliseconds);
 
+/* Per-dispatch GPU times, to see where a forward spends its time. While profiling is on, the stream
+ * puts a full barrier and a timestamp after every dispatch (so dispatches no longer overlap: slower
+ * in total, exact per dispatch); subq_stream_profile gives the dispatches of the most recent
+ * finished submission in recording order, the first SUBQ_PROFILE_MAX of them. Switching waits for
+ * the stream's submitted work and needs nothing recorded but unsubmitted. */
+#define SUBQ_PROFILE_MAX 1024
+typedef struct subq_profile_entry {
+    const char *kernel; /* the shader's name; "vkfft" for a VkFFT transform */
+    double ms;
+} subq_profile_entry;
+subq_status subq_stream_set_profiling(subq_stream *stream, int enabled);
+/* entries stay valid until the stream's next finished submission or the end of profiling. */
+subq_status subq_stream_profile(const subq_stream *stream, const subq_profile_entry **entries, int *count);
+
 /* ---- shared by operators ------------------------------------------------------------------ */
 
 /* Elementwise activations, computed in fp32 as PyTorch's functions of the same name define them.

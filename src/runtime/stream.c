@@ -4,6 +4,7 @@
  * writes memory one read. */
 #include <stdlib.h>
 
+#include "runtime/profile.h"
 #include "runtime/runtime.h"
 #include "subq/subq_vulkan.h"
 
@@ -29,6 +30,7 @@ struct subq_stream {
     tracked_range written[MAX_TRACKED], read[MAX_TRACKED];
     uint32_t written_count, read_count;
     subq_queue_sync sync; /* semaphore waits for the next submission */
+    subq_profile *profile; /* while profiling */
 };
 
 subq_context *subq_stream_context(const subq_stream *s) { return s->ctx; }
@@ -91,6 +93,7 @@ void subq_stream_destroy(subq_stream *s)
     for (int i = 0; i < 2; i++)
         if (s->pending[i]) ctx->vk.vkWaitForFences(ctx->device, 1, &s->fence[i], VK_TRUE, UINT64_MAX);
     if (s->queries) ctx->vk.vkDestroyQueryPool(ctx->device, s->queries, NULL);
+    subq_profile_destroy(ctx, s->profile);
     for (int i = 0; i < 2; i++)
         if (s->fence[i]) ctx->vk.vkDestroyFence(ctx->device, s->fence[i], NULL);
     if (s->pool) ctx->vk.vkDestroyCommandPool(ctx->device, s->pool, NULL);
@@ -110,6 +113,7 @@ static subq_status finish_one(subq_stream *s, int i)
         s->last_ms = (double)(ticks[1] - ticks[0]) * ctx->info.timestamp_period_ns * 1e-6;
         s->has_time = true;
     }
+    if (s->profile) subq_profile_collect(ctx, s->profile, i);
     return SUBQ_OK;
 }
 
@@ -145,6 +149,7 @@ static subq_status begin_recording(subq_stream *s)
         ctx->vk.vkCmdWriteTimestamp(s->cmd[i], VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, s->queries,
                                     (uint32_t)(2 * i));
     }
+    if (s->profile) subq_profile_begin(ctx, s->profile, s->cmd[i], i);
     s->written_count = s->read_count = 0;
     s->recording = true;
     return SUBQ_OK;
@@ -232,6 +237,40 @@ subq_status subq_stream_gpu_time_ms(const subq_stream *s, double *milliseconds)
     return SUBQ_OK;
 }
 
+subq_status subq_stream_set_profiling(subq_stream *s, int enabled)
+{
+    SUBQ_TRY(refuse_external(s));
+    if (s->recording)
+        return subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "stream: has recorded work not yet submitted; submit it "
+                                                      "before switching profiling");
+    if (!enabled == !s->profile) return SUBQ_OK;
+    SUBQ_TRY(finish_one(s, 0)); /* the query pool must outlive the batches that use it */
+    SUBQ_TRY(finish_one(s, 1));
+    if (s->profile) {
+        subq_profile_destroy(s->ctx, s->profile);
+        s->profile = NULL;
+        return SUBQ_OK;
+    }
+    return subq_profile_create(s->ctx, &s->profile);
+}
+
+subq_status subq_stream_profile(const subq_stream *s, const subq_profile_entry **entries, int *count)
+{
+    SUBQ_TRY(refuse_external(s));
+    if (!entries || !count) return subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "entries, count: expected non-NULL pointers");
+    if (!s->profile) return subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "stream: profiling is off "
+                                                                   "(subq_stream_set_profiling)");
+    subq_profile_entries(s->profile, entries, count);
+    return SUBQ_OK;
+}
+
+/* The dispatch just recorded ends behind a barrier, so nothing recorded before needs tracking. */
+static void profile_mark(subq_stream *s, const char *name)
+{
+    subq_profile_mark(s->ctx, s->profile, s->cmd[s->current], s->current, name);
+    s->written_count = s->read_count = 0;
+}
+
 static bool touches(const tracked_range *list, uint32_t count, const tracked_range *r)
 {
     for (uint32_t i = 0; i < count; i++)
@@ -306,6 +345,7 @@ subq_status subq_stream_dispatch(subq_stream *s, const subq_kernel *kernel, cons
         ctx->vk.vkCmdPushConstants(cmd, subq_pipeline_layout(pipeline), VK_SHADER_STAGE_COMPUTE_BIT, 0,
                                    kernel->push_bytes, push);
     ctx->vk.vkCmdDispatch(cmd, groups[0], groups[1], groups[2]);
+    if (s->profile) profile_mark(s, kernel->shader->name);
     return SUBQ_OK;
 }
 
@@ -321,6 +361,7 @@ void subq_stream_foreign_end(subq_stream *s)
 {
     subq_cmd_full_barrier(s->ctx, s->cmd[s->current]);
     s->written_count = s->read_count = 0;
+    if (s->profile) profile_mark(s, "vkfft");
 }
 
 subq_status subq_groups_1d(const subq_context *ctx, uint64_t invocations, uint32_t width,

@@ -138,12 +138,59 @@ static void report(const bench *b, const char *op, const char *shape, const benc
     fflush(stdout);
 }
 
+typedef struct kernel_total {
+    const char *kernel;
+    int count;
+    double ms;
+} kernel_total;
+
+static int by_time(const void *a, const void *b)
+{
+    double x = ((const kernel_total *)a)->ms, y = ((const kernel_total *)b)->ms;
+    return (x < y) - (x > y);
+}
+
+/* Per kernel: calls and GPU time of one op with its dispatches serialised, slowest first. */
+static void print_profile(const subq_profile_entry *entries, int count)
+{
+    kernel_total totals[SUBQ_PROFILE_MAX];
+    int kinds = 0;
+    double all = 0;
+    for (int i = 0; i < count; i++) {
+        int k = 0;
+        while (k < kinds && strcmp(totals[k].kernel, entries[i].kernel)) k++;
+        if (k == kinds) totals[kinds++] = (kernel_total){entries[i].kernel, 0, 0};
+        totals[k].count++;
+        totals[k].ms += entries[i].ms;
+        all += entries[i].ms;
+    }
+    qsort(totals, (size_t)kinds, sizeof *totals, by_time);
+    for (int k = 0; k < kinds; k++)
+        printf("    %-36s %4d x %9.4f ms %5.1f%%\n", totals[k].kernel, totals[k].count, totals[k].ms,
+               all > 0 ? 100 * totals[k].ms / all : 0);
+    printf("    %-36s %4d   %9.4f ms (dispatches serialised)\n", "total", count, all);
+}
+
+static subq_status profile_once(bench *b, bench_record_fn record, void *user)
+{
+    const subq_profile_entry *entries;
+    int count;
+    subq_status status = subq_stream_set_profiling(b->stream, 1);
+    if (status == SUBQ_OK) status = record(user, b->stream);
+    if (status == SUBQ_OK) status = subq_stream_wait(b->stream);
+    if (status == SUBQ_OK) status = subq_stream_profile(b->stream, &entries, &count);
+    if (status == SUBQ_OK) print_profile(entries, count);
+    subq_status off = subq_stream_set_profiling(b->stream, 0);
+    return status != SUBQ_OK ? status : off;
+}
+
 int bench_measure(bench *b, const char *op, const char *shape, bench_record_fn record, void *user, double bytes,
                   double flops)
 {
     bench_timing t;
     if (bench_time(b, record, user, &t) != SUBQ_OK) return bench_fail(op);
     report(b, op, shape, &t, bytes, flops);
+    if (b->profile && !b->json && profile_once(b, record, user) != SUBQ_OK) return bench_fail(op);
     return 0;
 }
 
@@ -185,7 +232,7 @@ static int measure_copy(bench *b)
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: subq bench [--json] [--reps N] [name...]\nbenchmarks:");
+    fprintf(stderr, "usage: subq bench [--json] [--reps N] [--profile] [name...]\nbenchmarks:");
     for (const bench_entry *e = subq_benches; e->name; e++) fprintf(stderr, " %s", e->name);
     fprintf(stderr, "\n");
     return 2;
@@ -206,6 +253,7 @@ int command_bench(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--json")) b.json = true;
         else if (!strcmp(argv[i], "--reps") && i + 1 < argc) b.reps = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--profile")) b.profile = true;
         else if (argv[i][0] == '-' || name_count == 16) return usage();
         else names[name_count++] = argv[i];
     }

@@ -14,6 +14,7 @@ typedef struct bench {
     subq_device_info info;
     int reps;
     bool json;
+    bool profile; /* also print one op's per-kernel GPU times (text output only) */
     double copy_gbps; /* bytes read + written per second, measured first */
     uint64_t rng;
 } bench;
