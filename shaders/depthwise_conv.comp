@@ -1,11 +1,16 @@
 #version 450
 // Depthwise convolution over 1-3 spatial axes (lower ranks use size-1 axes): one invocation per
 // output element; y = bias[g] + sum_k w[g, k] * x[pos - pad + k], g = global channel / group_dim.
+// TRANSPOSE (channels-last x, y dense channels-first, Hyena's layout change): a workgroup takes
+// 32 channels x 32 positions, computes them with channels innermost (coalesced reads of x) and
+// writes them through shared memory with positions innermost (coalesced writes of y); one
+// invocation per element either way round wrote or read 4 bytes per 32-byte sector.
 #extension GL_GOOGLE_include_directive : require
 #include "dtype.glsl"
 
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const uint DTYPES = 0u;
+layout(constant_id = 2) const bool TRANSPOSE = false; // then the workgroup is 256 invocations
 
 SUBQ_FLOAT_BUFFER(0, readonly, x)
 SUBQ_FLOAT_BUFFER(1, readonly, w)
@@ -28,23 +33,11 @@ layout(push_constant) uniform Params {
 const uint HAS_BIAS = 1u;
 const uint CHANNELS_INNER = 2u;
 
-void main() {
-    uint id = gl_GlobalInvocationID.x + gl_GlobalInvocationID.y * gl_NumWorkGroups.x * gl_WorkGroupSize.x;
-    uint n = p.out_size[0] * p.out_size[1] * p.out_size[2] * p.out_size[3] * p.out_size[4];
-    if (id >= n) return;
+const uint TILE = 32u;
+shared float tile[TILE * (TILE + 1u)];
 
-    // Decompose so that neighbouring invocations touch neighbouring memory: channels innermost for
-    // channels-last tensors, the last spatial axis innermost otherwise.
-    uint o[5];
-    uint rest = id;
-    if ((p.flags & CHANNELS_INNER) != 0u) {
-        o[1] = rest % p.out_size[1]; rest /= p.out_size[1];
-        for (int a = 4; a >= 2; a--) { o[a] = rest % p.out_size[a]; rest /= p.out_size[a]; }
-    } else {
-        for (int a = 4; a >= 1; a--) { o[a] = rest % p.out_size[a]; rest /= p.out_size[a]; }
-    }
-    o[0] = rest;
-
+// The output at o = (b, c, d, h, w).
+float conv_at(uint o[5]) {
     uint g = (p.channel_base + o[1]) / p.group_dim;
     uint taps = p.kernel_size[0] * p.kernel_size[1] * p.kernel_size[2];
     uint w_base = p.w_first + g * taps;
@@ -66,6 +59,59 @@ void main() {
             }
         }
     }
+    return acc;
+}
+
+void spatial_of(uint s, inout uint o[5]) {
+    o[4] = s % p.out_size[4];
+    o[3] = (s / p.out_size[4]) % p.out_size[3];
+    o[2] = s / (p.out_size[4] * p.out_size[3]);
+}
+
+void per_element() {
+    uint id = gl_GlobalInvocationID.x + gl_GlobalInvocationID.y * gl_NumWorkGroups.x * gl_WorkGroupSize.x;
+    uint n = p.out_size[0] * p.out_size[1] * p.out_size[2] * p.out_size[3] * p.out_size[4];
+    if (id >= n) return;
+
+    // Decompose so that neighbouring invocations touch neighbouring memory: channels innermost for
+    // channels-last tensors, the last spatial axis innermost otherwise.
+    uint o[5];
+    uint rest = id;
+    if ((p.flags & CHANNELS_INNER) != 0u) {
+        o[1] = rest % p.out_size[1]; rest /= p.out_size[1];
+        for (int a = 4; a >= 2; a--) { o[a] = rest % p.out_size[a]; rest /= p.out_size[a]; }
+    } else {
+        for (int a = 4; a >= 1; a--) { o[a] = rest % p.out_size[a]; rest /= p.out_size[a]; }
+    }
+    o[0] = rest;
     SUBQ_STORE(y, 3, p.y_first + o[0] * p.y_stride[0] + o[1] * p.y_stride[1] + o[2] * p.y_stride[2] +
-                         o[3] * p.y_stride[3] + o[4] * p.y_stride[4], acc);
+                         o[3] * p.y_stride[3] + o[4] * p.y_stride[4], conv_at(o));
+}
+
+// Workgroup (b, channel tile, position tile) over positions s = flattened (d, h, w), dense in y.
+void transposed() {
+    uint spatial = p.out_size[2] * p.out_size[3] * p.out_size[4];
+    uint c_tiles = (p.out_size[1] + TILE - 1u) / TILE, s_tiles = (spatial + TILE - 1u) / TILE;
+    uint group = gl_WorkGroupID.x + gl_WorkGroupID.y * gl_NumWorkGroups.x;
+    uint b = group / (c_tiles * s_tiles);
+    if (b >= p.out_size[0]) return; // the whole workgroup
+    uint c0 = (group / s_tiles) % c_tiles * TILE, s0 = group % s_tiles * TILE;
+    uint lane = gl_LocalInvocationID.x % TILE, row = gl_LocalInvocationID.x / TILE, rows = gl_WorkGroupSize.x / TILE;
+    for (uint j = row; j < TILE; j += rows) {
+        uint o[5];
+        o[0] = b;
+        o[1] = min(c0 + lane, p.out_size[1] - 1u);
+        spatial_of(min(s0 + j, spatial - 1u), o);
+        tile[lane * (TILE + 1u) + j] = conv_at(o);
+    }
+    barrier();
+    for (uint j = row; j < TILE; j += rows)
+        if (c0 + j < p.out_size[1] && s0 + lane < spatial)
+            SUBQ_STORE(y, 3, p.y_first + b * p.y_stride[0] + (c0 + j) * p.y_stride[1] + s0 + lane,
+                       tile[j * (TILE + 1u) + lane]);
+}
+
+void main() {
+    if (TRANSPOSE) transposed();
+    else per_element();
 }

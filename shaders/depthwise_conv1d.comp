@@ -5,6 +5,9 @@
 // one row in shared memory and each invocation computes PER_THREAD outputs WORKGROUP apart
 // (conflict-free shared reads, coalesced writes). Otherwise (channels-last): neighbouring
 // invocations take neighbouring channels and each computes STEPS outputs from STEPS + K - 1 loads.
+// TRANSPOSE (channels-last x, time-major y, Hyena's layout change): those outputs go through
+// shared memory so that neighbouring invocations write neighbouring times; written straight, each
+// invocation's stores landed L apart from its neighbours' (11% of copy bandwidth on an H100).
 // Loops over K, PER_THREAD and STEPS unroll fully so the tap and window arrays stay in registers
 // and the loads of one invocation can all be in flight at once.
 #extension GL_GOOGLE_include_directive : require
@@ -12,7 +15,8 @@
 
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const uint K = 3u;
-layout(constant_id = 2) const uint TIME_INNER = 1u;
+layout(constant_id = 2) const uint MODE = 1u; // 0: channels-inner, 1: TIME_INNER, 2: TRANSPOSE
+const uint TIME_INNER = 1u, TRANSPOSE = 2u;
 
 layout(constant_id = 3) const uint PER_THREAD = 4u;
 layout(constant_id = 4) const uint STEPS = 32u;
@@ -37,7 +41,7 @@ layout(push_constant) uniform Params {
     uint has_bias;
 } p;
 
-shared float tile[TILE + K - 1u];
+shared float tile[MODE == TRANSPOSE ? WORKGROUP * (STEPS + 1u) : TILE + K - 1u];
 
 float taps[K];
 float acc_init;
@@ -81,24 +85,32 @@ void channels_inner(uint group) {
     uint b = group / (channel_groups * chunks);
     uint rest = group % (channel_groups * chunks);
     uint t0 = (rest / channel_groups) * STEPS;
-    uint c = (rest % channel_groups) * WORKGROUP + gl_LocalInvocationID.x;
-    if (b >= p.batch || c >= p.channels) return;
-    uint x_row = p.x_first + b * p.x_stride[0] + c * p.x_stride[1];
-    uint y_row = p.y_first + b * p.y_stride[0] + c * p.y_stride[1];
-    load_weights(c);
+    uint c0 = (rest % channel_groups) * WORKGROUP, c = c0 + gl_LocalInvocationID.x;
+    if (b >= p.batch || (c >= p.channels && MODE != TRANSPOSE)) return; // b is the workgroup's
+    uint x_row = p.x_first + b * p.x_stride[0] + min(c, p.channels - 1u) * p.x_stride[1];
+    load_weights(min(c, p.channels - 1u));
     float window[STEPS + K - 1u];
     int first = int(t0) - int(p.pad);
     [[unroll]] for (uint i = 0u; i < STEPS + K - 1u; i++) window[i] = x_at(x_row, first + int(i));
     [[unroll]] for (uint s = 0u; s < STEPS; s++) {
-        if (t0 + s >= p.len_out) break;
         float acc = acc_init;
         [[unroll]] for (uint k = 0u; k < K; k++) acc += taps[k] * window[s + k];
-        SUBQ_STORE(y, 3, y_row + (t0 + s) * p.y_stride[2], acc);
+        if (MODE == TRANSPOSE) tile[gl_LocalInvocationID.x * (STEPS + 1u) + s] = acc;
+        else if (t0 + s < p.len_out)
+            SUBQ_STORE(y, 3, p.y_first + b * p.y_stride[0] + c * p.y_stride[1] + (t0 + s) * p.y_stride[2], acc);
+    }
+    if (MODE != TRANSPOSE) return;
+    barrier();
+    [[unroll]] for (uint r = 0u; r < STEPS; r++) {
+        uint e = r * WORKGROUP + gl_LocalInvocationID.x, cl = e / STEPS, s = e % STEPS;
+        if (c0 + cl < p.channels && t0 + s < p.len_out)
+            SUBQ_STORE(y, 3, p.y_first + b * p.y_stride[0] + (c0 + cl) * p.y_stride[1] + t0 + s,
+                       tile[cl * (STEPS + 1u) + s]);
     }
 }
 
 void main() {
     uint group = gl_WorkGroupID.x + gl_WorkGroupID.y * gl_NumWorkGroups.x;
-    if (TIME_INNER != 0u) time_inner(group);
+    if (MODE == TIME_INNER) time_inner(group);
     else channels_inner(group);
 }

@@ -75,8 +75,22 @@ void subq_hyena_split_qkv(const subq_tensor *x, int64_t channels, subq_tensor bl
     for (int i = 0; i < 3; i++) blocks[i] = subq_view_of(x, i * channels * n, x->rank, shape, x->strides);
 }
 
-/* X [B, 3C, *S] = short conv of cat(q, k, v): three calls, one per block of C channels (the
- * depthwise op's channel slicing picks the block's filters); returns the blocks' views. */
+/* q, k, v as consecutive channel blocks of one tensor (QKVSequenceMixer's chunk of qkv_proj). */
+static bool adjacent_blocks(const subq_tensor *in[3])
+{
+    for (int i = 1; i < 3; i++) {
+        if (in[i]->storage != in[0]->storage || in[i]->dtype != in[0]->dtype ||
+            in[i]->offset != in[0]->offset + i * in[0]->shape[1] * in[0]->strides[1])
+            return false;
+        for (int a = 0; a < in[0]->rank; a++)
+            if (in[i]->shape[a] != in[0]->shape[a] || in[i]->strides[a] != in[0]->strides[a]) return false;
+    }
+    return true;
+}
+
+/* X [B, 3C, *S] = short conv of cat(q, k, v): one call when q, k, v are blocks of one tensor, else
+ * one per block of C channels (the depthwise op's channel slicing picks the block's filters);
+ * returns the blocks' views. */
 static subq_status short_conv(subq_stream *stream, subq_hyena *h, const subq_tensor *in[3], subq_tensor blocks[3])
 {
     int64_t shape[SUBQ_MAX_RANK];
@@ -85,6 +99,11 @@ static subq_status short_conv(subq_stream *stream, subq_hyena *h, const subq_ten
     subq_tensor *x;
     SUBQ_TRY(subq_scratch_get(&h->scratch, HYENA_SCRATCH_X, in[0]->rank, shape, &x));
     subq_hyena_split_qkv(x, h->channels, blocks);
+    if (adjacent_blocks(in)) {
+        subq_tensor all = *in[0];
+        all.shape[1] = 3 * h->channels;
+        return subq_hyena_short_conv_block(stream, h, &all, 0, 1, x);
+    }
     for (int i = 0; i < 3; i++) SUBQ_TRY(subq_hyena_short_conv_block(stream, h, in[i], i, 3, &blocks[i]));
     return SUBQ_OK;
 }

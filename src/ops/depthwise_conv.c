@@ -8,6 +8,9 @@
 #define MAX_SPECIALISED_K 64
 #define CONV1D_PER_THREAD 4 /* outputs per invocation, time-major rows */
 #define CONV1D_STEPS 16     /* outputs per invocation, channel-major rows */
+#define TRANSPOSE_TILE 32   /* channels and positions of a workgroup of depthwise_conv.comp's TRANSPOSE */
+
+enum { CONV1D_CHANNELS_INNER, CONV1D_TIME_INNER, CONV1D_TRANSPOSE }; /* the shader's MODE */
 
 typedef struct depthwise_push {
     uint32_t x_first, w_first, bias_first, y_first;
@@ -162,8 +165,11 @@ static subq_status record_1d(subq_stream *stream, const subq_tensor *x, const su
         .channel_base = (uint32_t)g->channel_base,
         .has_bias = bias != NULL,
     };
-    /* Time-major rows stage in shared memory; channel-major rows slide a window per channel. */
+    /* Time-major rows stage in shared memory; channel-major rows slide a window per channel, and
+     * turn time-major through shared memory when y is. */
     bool time_inner = x->strides[2] <= x->strides[1] || x->shape[1] == 1;
+    bool transpose = !time_inner && y->strides[2] == 1 && y->shape[2] > 1;
+    uint32_t mode = time_inner ? CONV1D_TIME_INNER : transpose ? CONV1D_TRANSPOSE : CONV1D_CHANNELS_INNER;
     uint64_t workgroups;
     if (time_inner) {
         uint64_t tile = WORKGROUP * CONV1D_PER_THREAD;
@@ -176,12 +182,23 @@ static subq_status record_1d(subq_stream *stream, const subq_tensor *x, const su
     subq_kernel kernel = {
         .shader = subq_shader_for_dtypes(&subq_shader_depthwise_conv1d, &subq_shader_depthwise_conv1d_16, 4, tensors),
         .bindings = 4, .push_bytes = sizeof push, .spec_count = 6,
-        .spec = {WORKGROUP, (uint32_t)g->kernel[0], time_inner, CONV1D_PER_THREAD, CONV1D_STEPS,
+        .spec = {WORKGROUP, (uint32_t)g->kernel[0], mode, CONV1D_PER_THREAD, CONV1D_STEPS,
                  subq_tensor_dtype_codes(4, tensors)}};
     subq_arg args[4] = {{x, false}, {weight, false}, {bias ? bias : weight, false}, {y, true}};
     uint32_t groups[3];
     SUBQ_TRY(subq_groups_1d(subq_stream_context(stream), workgroups * WORKGROUP, WORKGROUP, groups));
     return subq_stream_dispatch(stream, &kernel, args, &push, groups);
+}
+
+/* Channels-last x into y with dense spatial axes (channels-first): depthwise_conv.comp's TRANSPOSE. */
+static bool transposes(const subq_tensor *x, const subq_tensor *y)
+{
+    int64_t expected = 1;
+    for (int a = y->rank - 1; a >= 2; a--) {
+        if (y->strides[a] != expected && y->shape[a] > 1) return false;
+        expected *= y->shape[a];
+    }
+    return x->strides[1] == 1 && x->shape[1] > 1 && expected > 1 && y->strides[1] != 1;
 }
 
 subq_status subq_depthwise_conv(subq_stream *stream, const subq_tensor *x, const subq_tensor *weight,
@@ -193,13 +210,20 @@ subq_status subq_depthwise_conv(subq_stream *stream, const subq_tensor *x, const
     SUBQ_TRY(check_args(stream, x, weight, bias, options ? options : &defaults, y, &g));
     if (g.spatial == 1 && g.kernel[0] <= MAX_SPECIALISED_K) return record_1d(stream, x, weight, bias, y, &g);
     depthwise_push push = make_push(x, weight, bias, y, &g);
+    bool transpose = transposes(x, y);
     const subq_tensor *tensors[4] = {x, weight, bias, y};
     subq_kernel kernel = {
         .shader = subq_shader_for_dtypes(&subq_shader_depthwise_conv, &subq_shader_depthwise_conv_16, 4, tensors),
-        .bindings = 4, .push_bytes = sizeof push, .spec_count = 2,
-        .spec = {WORKGROUP, subq_tensor_dtype_codes(4, tensors)}};
+        .bindings = 4, .push_bytes = sizeof push, .spec_count = 3,
+        .spec = {WORKGROUP, subq_tensor_dtype_codes(4, tensors), transpose}};
     subq_arg args[4] = {{x, false}, {weight, false}, {bias ? bias : weight, false}, {y, true}};
+    uint64_t invocations = (uint64_t)subq_tensor_numel(y);
+    if (transpose) {
+        uint64_t positions = (uint64_t)(subq_tensor_numel(y) / (y->shape[0] * y->shape[1]));
+        invocations = (uint64_t)y->shape[0] * ((uint64_t)(y->shape[1] + TRANSPOSE_TILE - 1) / TRANSPOSE_TILE) *
+                      ((positions + TRANSPOSE_TILE - 1) / TRANSPOSE_TILE) * WORKGROUP;
+    }
     uint32_t groups[3];
-    SUBQ_TRY(subq_groups_1d(subq_stream_context(stream), (uint64_t)subq_tensor_numel(y), WORKGROUP, groups));
+    SUBQ_TRY(subq_groups_1d(subq_stream_context(stream), invocations, WORKGROUP, groups));
     return subq_stream_dispatch(stream, &kernel, args, &push, groups);
 }

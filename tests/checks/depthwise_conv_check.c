@@ -152,6 +152,21 @@ static void grid_cp(checker *c)
                           .cp_size = 2, .cp_rank = 1, .bias = 1});
 }
 
+/* Channels-last in, channels-first out (Hyena's short conv): several channel and position tiles,
+ * ragged ones. */
+static void grid_transpose(checker *c)
+{
+    int64_t channels[] = {300, 513}, lengths[] = {37, 70};
+    for (int i = 0; i < 2; i++)
+        run_case(c, (dw_case){.batch = 2, .channels = channels[i], .groups = channels[i], .ndim = 1,
+                              .size = {lengths[i]}, .kernel = {3 + i}, .padding = SUBQ_PADDING_CAUSAL,
+                              .channels_last = 1, .bias = 1});
+    run_case(c, (dw_case){.batch = 2, .channels = 45, .groups = 45, .ndim = 2, .size = {9, 7}, .kernel = {3, 3},
+                          .channels_last = 1, .bias = 1});
+    run_case(c, (dw_case){.batch = 1, .channels = 33, .groups = 11, .ndim = 3, .size = {3, 5, 4},
+                          .kernel = {3, 1, 3}, .channels_last = 1});
+}
+
 static void grid_nd(checker *c)
 {
     run_case(c, (dw_case){.batch = 2, .channels = 5, .ndim = 2, .size = {5, 7}, .kernel = {3, 3}, .bias = 1});
@@ -253,6 +268,7 @@ void check_depthwise_conv(checker *c)
 {
     grid_1d(c);
     grid_cp(c);
+    grid_transpose(c);
     grid_nd(c);
     grid_largest(c);
     check_errors(c);
