@@ -8,6 +8,7 @@
 #include "subq_shaders.h"
 
 #define COLUMNS_WORKGROUP 256
+#define COLUMN_ROWS 32 /* rows (positions) of a channels-first workgroup; norm.glsl's COLUMN_ROWS */
 #define COLUMNS_MAX_CHANNELS 16384 /* longer rows go to a workgroup each: lavapipe ends a shader's
                                       loops after 65535 iterations in all */
 #define ROWS_MAX_WORKGROUP 256
@@ -179,7 +180,8 @@ static subq_status record(subq_stream *stream, const subq_tensor *a, const subq_
     subq_arg args[5] = {{a, false}, {b ? b : a, false}, {gamma ? gamma : a, false}, {beta ? beta : a, false},
                         {y, true}};
     uint32_t groups[3];
-    uint64_t invocations = columns ? p.rows : (uint64_t)p.rows * workgroup;
+    uint64_t invocations = columns ? (p.rows + COLUMN_ROWS - 1) / COLUMN_ROWS * workgroup
+                                   : (uint64_t)p.rows * workgroup;
     SUBQ_TRY(subq_groups_1d(ctx, invocations, workgroup, groups));
     return subq_stream_dispatch(stream, &kernel, args, &p, groups);
 }
