@@ -6,12 +6,14 @@
 #include "subq_shaders.h"
 
 #define WORKGROUP 256
+#define TILE 32 /* gate.comp's TRANSPOSE tile, per side */
 
 typedef struct gate_push {
     uint32_t a_first, b_first, y_first;
     uint32_t activation;
     uint32_t size[5];
     uint32_t stride[3][5]; /* a, b, y */
+    uint32_t tile_axis;
 } gate_push;
 
 static subq_status check_like(const subq_stream *s, const char *name, const subq_tensor *t,
@@ -39,6 +41,16 @@ static bool fits_vec4(const subq_axes *axes, const gate_push *p)
     return true;
 }
 
+/* a and b contiguous along the last axis, y along another (gate.comp's TRANSPOSE): that axis, or -1. */
+static int transpose_axis(const subq_axes *axes)
+{
+    if (axes->shape[4] < 2 || axes->strides[0][4] != 1 || axes->strides[1][4] != 1 || axes->strides[2][4] == 1)
+        return -1;
+    for (int i = 0; i < 4; i++)
+        if (axes->shape[i] > 1 && axes->strides[2][i] == 1) return i;
+    return -1;
+}
+
 /* a == NULL: y = act(b). */
 static subq_status record(subq_stream *stream, const subq_tensor *a, const subq_tensor *b,
                           subq_activation activation, subq_tensor *y)
@@ -59,12 +71,19 @@ static subq_status record(subq_stream *stream, const subq_tensor *a, const subq_
     const subq_tensor *tensors[3] = {input, b, y};
     const subq_shader *shader = subq_shader_for_dtypes(&subq_shader_gate, &subq_shader_gate_16, 3, tensors);
     bool vec4 = shader == &subq_shader_gate && fits_vec4(&axes, &p);
-    subq_kernel kernel = {.shader = shader, .bindings = 3, .push_bytes = sizeof p, .spec_count = 4,
-                          .spec = {WORKGROUP, vec4, a != NULL, subq_tensor_dtype_codes(3, tensors)}};
+    int tile_axis = transpose_axis(&axes);
+    subq_kernel kernel = {.shader = shader, .bindings = 3, .push_bytes = sizeof p, .spec_count = 5,
+                          .spec = {WORKGROUP, vec4, a != NULL, subq_tensor_dtype_codes(3, tensors), tile_axis >= 0}};
     subq_arg args[3] = {{input, false}, {b, false}, {y, true}};
-    uint64_t n = (uint64_t)subq_tensor_numel(y);
+    uint64_t invocations = (uint64_t)subq_tensor_numel(y) / (vec4 ? 4 : 1);
+    if (tile_axis >= 0) {
+        p.tile_axis = (uint32_t)tile_axis;
+        invocations = invocations / (uint64_t)(axes.shape[tile_axis] * axes.shape[4]) *
+                      (uint64_t)((axes.shape[tile_axis] + TILE - 1) / TILE) * (uint64_t)((axes.shape[4] + TILE - 1) / TILE) *
+                      WORKGROUP;
+    }
     uint32_t groups[3];
-    SUBQ_TRY(subq_groups_1d(subq_stream_context(stream), vec4 ? n / 4 : n, WORKGROUP, groups));
+    SUBQ_TRY(subq_groups_1d(subq_stream_context(stream), invocations, WORKGROUP, groups));
     return subq_stream_dispatch(stream, &kernel, args, &p, groups);
 }
 

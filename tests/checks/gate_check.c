@@ -97,6 +97,11 @@ static void grid_layouts(checker *c)
     run_case(c, (gate_case){.rank = 1, .shape = {1}, .activation = SUBQ_ACTIVATION_SILU, .scale = 1, .gated = true});
     run_case(c, (gate_case){.rank = 2, .shape = {11, 13}, .activation = SUBQ_ACTIVATION_GELU_TANH, .scale = 4,
                             .a = odd, .b = odd, .y = transposed});
+    /* gate.comp's TRANSPOSE over several ragged 32 x 32 tiles, gated and not */
+    run_case(c, (gate_case){.rank = 3, .shape = {2, 45, 70}, .activation = SUBQ_ACTIVATION_SILU, .scale = 3,
+                            .gated = true, .a = dense, .b = odd, .y = transposed});
+    run_case(c, (gate_case){.rank = 4, .shape = {2, 33, 3, 40}, .activation = SUBQ_ACTIVATION_GELU, .scale = 3,
+                            .b = dense, .y = transposed});
 }
 
 static void grid_in_place(checker *c)
