@@ -7,9 +7,10 @@
 
 #include "runtime/runtime.h"
 
-/* Numbered buffers of a workspace: one per role in a call. */
+/* Numbered buffers of a workspace: one per role in a call (S4_SLOT_OUTPUT: an f32 output that a
+ * 16-bit one receives once, rounded, when more than one pass adds into it). */
 enum { S4_SLOT_X, S4_SLOT_W, S4_SLOT_U, S4_SLOT_V, S4_SLOT_Y, S4_SLOT_TIME_A, S4_SLOT_TIME_B, S4_SLOT_WEIGHT_IN,
-       S4_SLOT_WEIGHT_OUT, S4_SLOTS };
+       S4_SLOT_WEIGHT_OUT, S4_SLOT_OUTPUT, S4_SLOTS };
 
 /* A dense f32 tensor of this shape backed by the slot's buffer (grown when too small); the view
  * is the workspace's to release. */
