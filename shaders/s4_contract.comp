@@ -5,12 +5,16 @@
 //   Y[a, o, q, f] = sum_i X[a, i, ., f] * W[o, i, .]   with W per frequency (MODE 0: [O, I, Pw, F])
 //                                                     or a scalar (MODE 1: [O, I, Pw] real numbers)
 //   Y[a, o, q, f] = X[a, o, ., f] * W[o, ., f]        (MODE 2, diagonal: W [O, Pw, F])
-// Every tensor dense; one invocation per (a, o, f) computes both output parts.
+// Every tensor dense; one invocation per (a, o, f) computes both output parts. W may be f32, f16
+// or bf16 (MODE 1's W is the caller's projection); X and Y are f32 spectra.
+#extension GL_GOOGLE_include_directive : require
+#include "dtype.glsl"
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const uint MODE = 0u;
+layout(constant_id = 2) const uint DTYPES = 0u; // dtype.glsl
 
 layout(std430, binding = 0) readonly buffer X { vec2 x[]; };
-layout(std430, binding = 1) readonly buffer W { float w[]; };
+SUBQ_FLOAT_BUFFER(1, readonly, w)
 layout(std430, binding = 2) writeonly buffer Y { vec2 y[]; };
 
 layout(push_constant) uniform Push {
@@ -21,9 +25,9 @@ layout(push_constant) uniform Push {
 vec2 cmul(vec2 a, vec2 b) { return vec2(a.x * b.x - a.y * b.y, a.x * b.y + a.y * b.x); }
 
 vec2 weight(uint index, uint f) {
-    if (MODE == 1u) return vec2(w[p.w_first + index], 0.0);
+    if (MODE == 1u) return vec2(SUBQ_LOAD(w, 1, p.w_first + index), 0.0);
     uint at = p.w_first + 2u * (index * p.points + f);
-    return vec2(w[at], w[at + 1u]);
+    return vec2(SUBQ_LOAD(w, 1, at), SUBQ_LOAD(w, 1, at + 1u));
 }
 
 void main() {

@@ -9,9 +9,10 @@
 //  FORWARD_STATE  out[b, h] = the state after x[b, h, 0..L) from state[b, h]
 //  STEP           out[b, h] = one step with x[b, h]; y[b, c, h] = 2 Re sum_n dC s'
 // x is read through strides (b, h, l); out may be state itself (each invocation reads its own row
-// before writing it).
+// before writing it). x and y may be f32, f16 or bf16; the state, out and coefficients are f32.
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const uint MODE = 0u;
+layout(constant_id = 2) const uint DTYPES = 0u; // dtype.glsl
 const uint FORWARD_STATE = 0u, STEP = 1u;
 
 layout(push_constant) uniform Push {
@@ -20,13 +21,14 @@ layout(push_constant) uniform Push {
     uint state_first, coeffs_first, out_first, y_first, dc_first;
 } p;
 
+#include "dtype.glsl"
 #include "s4_complex.glsl"
 
-layout(std430, binding = 0) readonly buffer XBuf { float x[]; };
+SUBQ_FLOAT_BUFFER(0, readonly, x)
 layout(std430, binding = 1) readonly buffer StateBuf { float state_[]; };
 layout(std430, binding = 2) readonly buffer CoeffBuf { vec2 coeffs[]; };
 layout(std430, binding = 3) buffer OutBuf { float out_[]; };
-layout(std430, binding = 4) writeonly buffer YBuf { float y[]; };
+SUBQ_FLOAT_BUFFER(4, writeonly, y)
 layout(std430, binding = 5) readonly buffer DcBuf { vec2 dc[]; };
 
 // The caller's state tensors may start at any element: read as floats.
@@ -57,16 +59,16 @@ void main() {
     if (id >= p.batch * p.h) return;
     uint h = id % p.h, xb = p.x_first + (id / p.h) * p.x_stride_b + h * p.x_stride_h;
     if (MODE == FORWARD_STATE) {
-        for (uint t = 0u; t < p.len; t++) advance(id, h, x[xb + t * p.x_stride_l], t == 0u);
+        for (uint t = 0u; t < p.len; t++) advance(id, h, SUBQ_LOAD(x, 0, xb + t * p.x_stride_l), t == 0u);
         return;
     }
-    advance(id, h, x[xb], true);
+    advance(id, h, SUBQ_LOAD(x, 0, xb), true);
     for (uint c = 0u; c < p.channels; c++) {
         float acc = 0.0;
         for (uint n = 0u; n < p.n2; n++) {
             vec2 d = dc[p.dc_first / 2u + (c * p.h + h) * p.n2 + n], s = out_get(id * p.n2 + n);
             acc += d.x * s.x - d.y * s.y;
         }
-        y[p.y_first + ((id / p.h) * p.channels + c) * p.h + h] = 2.0 * acc;
+        SUBQ_STORE(y, 4, p.y_first + ((id / p.h) * p.channels + c) * p.h + h, 2.0 * acc);
     }
 }

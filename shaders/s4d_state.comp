@@ -5,9 +5,12 @@
 //  STATE_RESPONSE y[b,c,h,l] += 2 Re sum_n C s[b,h,n] dA^(l+1), at rate   one per (b, c, h, l)
 //  FORWARD_STATE  next[b,h,n] = dA^L s + sum_t u[t] dB dA^(L-1-t), rate 1 one per (b, h, n)
 //  STEP           s' = dA s + dB u (from coeffs), y[b,c,h] = 2 Re sum_n C s'  one per (b, h)
-// x is read through strides (b, h, l), so either layout works; everything else is dense.
+// x is read through strides (b, h, l), so either layout works; everything else is dense. x and y
+// may be f32, f16 or bf16 (STATE_RESPONSE's y is the forward's f32 output); the state, coeffs and
+// out (next_state) are f32.
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const uint MODE = 0u;
+layout(constant_id = 2) const uint DTYPES = 0u; // dtype.glsl
 const uint SETUP = 0u, STATE_RESPONSE = 1u, FORWARD_STATE = 2u, STEP = 3u;
 
 layout(push_constant) uniform Push {
@@ -18,14 +21,15 @@ layout(push_constant) uniform Push {
     float rate;
 } p;
 
+#include "dtype.glsl"
 #include "s4d.glsl"
 
-layout(std430, binding = 5) readonly buffer XBuf { float x[]; };
+SUBQ_FLOAT_BUFFER(5, readonly, x)
 layout(std430, binding = 6) readonly buffer StateBuf { float state_[]; };
 vec2 state(uint i) { return vec2(state_[p.state_first + 2u * i], state_[p.state_first + 2u * i + 1u]); }
 layout(std430, binding = 7) buffer CoeffBuf { vec4 coeffs[]; };
 layout(std430, binding = 8) buffer OutBuf { float out_[]; };
-layout(std430, binding = 9) buffer YBuf { float y[]; };
+SUBQ_FLOAT_BUFFER(9, , y)
 
 void main() {
     uint id = gl_GlobalInvocationID.x + gl_GlobalInvocationID.y * gl_NumWorkGroups.x * gl_WorkGroupSize.x;
@@ -44,20 +48,20 @@ void main() {
             vec2 z = cexp_steps(m.log_da, float(l + 1u));
             acc += cs.x * z.x - cs.y * z.y;
         }
-        y[p.y_first + id] += 2.0 * acc;
+        SUBQ_STORE(y, 9, p.y_first + id, SUBQ_LOAD(y, 9, p.y_first + id) + 2.0 * acc);
     } else if (MODE == FORWARD_STATE) {
         if (id >= p.batch * p.h * p.n2) return;
         uint n = id % p.n2, h = (id / p.n2) % p.h, b = id / (p.n2 * p.h);
         s4d_mode m = s4d_discretise(h, n, 1.0);
         vec2 s = state(id);
         uint xb = p.x_first + b * p.x_stride_b + h * p.x_stride_h;
-        for (uint t = 0u; t < p.len; t++) s = cmul(m.da, s) + m.db * x[xb + t * p.x_stride_l];
+        for (uint t = 0u; t < p.len; t++) s = cmul(m.da, s) + m.db * SUBQ_LOAD(x, 5, xb + t * p.x_stride_l);
         out_[p.out_first + 2u * id] = s.x;
         out_[p.out_first + 2u * id + 1u] = s.y;
     } else {
         if (id >= p.batch * p.h) return;
         uint h = id % p.h;
-        float u = x[p.x_first + (id / p.h) * p.x_stride_b + h * p.x_stride_h];
+        float u = SUBQ_LOAD(x, 5, p.x_first + (id / p.h) * p.x_stride_b + h * p.x_stride_h);
         for (uint n = 0u; n < p.n2; n++) {
             vec4 m = coeffs[p.coeffs_first / 4u + h * p.n2 + n];
             vec2 s = cmul(m.xy, state(id * p.n2 + n)) + m.zw * u;
@@ -72,7 +76,7 @@ void main() {
                 vec2 cc = s4d_c(c, h, n);
                 acc += cc.x * s.x - cc.y * s.y;
             }
-            y[p.y_first + ((id / p.h) * p.channels + c) * p.h + h] = 2.0 * acc;
+            SUBQ_STORE(y, 9, p.y_first + ((id / p.h) * p.channels + c) * p.h + h, 2.0 * acc);
         }
     }
 }

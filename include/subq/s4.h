@@ -3,10 +3,16 @@
  * for both, LegS and Lin inits).
  * Included by subq.h.
  *
- * Complex tensors are f32 with a trailing axis of 2 holding (re, im), as torch.view_as_real gives
- * them: a complex [N, L] is an f32 [N, L, 2]. Where an argument may be real or complex, its rank
- * says which (the complex one has the extra trailing axis). Every tensor here is dense row-major
- * unless a comment allows strides. */
+ * Complex tensors have a trailing axis of 2 holding (re, im), as torch.view_as_real gives them: a
+ * complex [N, L] is a real [N, L, 2]. Where an argument may be real or complex, its rank says which
+ * (the complex one has the extra trailing axis). Every tensor here is dense row-major unless a
+ * comment allows strides.
+ *
+ * Inputs and outputs (x, y, fft_conv's kernel and projections, opt_ssm_forward's K, B_ and C) may
+ * each be f32, f16 or bf16, chosen per tensor (16-bit ones need a device with 16-bit storage); the
+ * arithmetic is fp32 (the spectra in the workspace too) and only loads and stores convert. FFTConvS4's
+ * parameters and its recurrent states are f32 (a 16-bit state is refused, naming it): the state
+ * carries the whole sequence, and rounding it at every step would add up. */
 #ifndef SUBQ_S4_H
 #define SUBQ_S4_H
 
@@ -131,9 +137,10 @@ int64_t subq_fftconv_s4_d_output(const subq_fftconv_s4 *module);
 /* A one-line summary of the configuration. */
 subq_status subq_fftconv_s4_describe(const subq_fftconv_s4 *module, char *buffer, size_t size);
 
-/* x (B, H, L) or (B, L, H) by config.not_transposed; y [B, C, H, L]. The kernel (length
- * lk = L, or min(L, round(l_max / rate))) is generated on the GPU and kept for the next forward of
- * the same length and rate until the weights change. rate 0 means 1. With state [B, H, N2, 2]
+/* x (B, H, L) or (B, L, H) by config.not_transposed; y [B, C, H, L]; x and y f32, f16 or bf16,
+ * state and next_state f32 (a 16-bit y is rounded once, after the state's response is added). The
+ * kernel (length lk = L, or min(L, round(l_max / rate))) is generated on the GPU and kept for the
+ * next forward of the same length and rate until the weights change. rate 0 means 1. With state [B, H, N2, 2]
  * (lk must equal L), y gains the state's response (lrnnx's k_state, at the rate; S4: through the
  * kernel's Cauchy sums with the state as B) and next_state [B, H, N2, 2] receives
  * forward_state(x, state) at rate 1 (S4: a scan of the step); both NULL otherwise. At rate 1 a
@@ -151,12 +158,12 @@ subq_status subq_fftconv_s4_forward(subq_stream *stream, subq_fftconv_s4 *module
  * l = 4096) and uploaded synchronously: not while steps recorded before it are still to run. */
 subq_status subq_fftconv_s4_setup_step(subq_stream *stream, subq_fftconv_s4 *module);
 /* One recurrent step: x [B, H], state [B, H, N2, 2] -> y [B, C, H] = 2 Re sum_n dC s', next_state
- * [B, H, N2, 2] (next_state may be state itself). */
+ * [B, H, N2, 2] (next_state may be state itself). x and y f32, f16 or bf16; the states f32. */
 subq_status subq_fftconv_s4_step(subq_stream *stream, subq_fftconv_s4 *module, const subq_tensor *x,
                                  const subq_tensor *state, subq_tensor *y, subq_tensor *next_state);
 /* [batch, H, N2, 2]: the shape of a state. */
 subq_status subq_fftconv_s4_state_shape(const subq_fftconv_s4 *module, int64_t batch, int64_t shape[4]);
-/* Zeros into state (synchronous). */
+/* Zeros into state, an f32 [B, H, N2, 2] tensor (synchronous). */
 subq_status subq_fftconv_s4_default_state(subq_fftconv_s4 *module, subq_tensor *state);
 
 #ifdef __cplusplus

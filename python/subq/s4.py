@@ -1,5 +1,7 @@
 """The lrnnx family (include/subq/s4.h): fft_conv's patterns, opt_ssm_forward and FFTConvS4.
-Complex arrays are float32 with a trailing axis of 2 (re, im), as torch.view_as_real gives them."""
+Complex arrays have a trailing axis of 2 (re, im), as torch.view_as_real gives them. Inputs and
+outputs may be float32, float16 or bfloat16 tensors (pass out= for a 16-bit output); FFTConvS4's
+states are float32."""
 import ctypes
 from ctypes import POINTER, c_double, c_int, c_int32, c_int64, c_void_p
 
@@ -119,10 +121,11 @@ class FFTConvS4:
                                             values.ctypes.data_as(POINTER(ctypes.c_float)), values.size))
         return values
 
-    def forward(self, x, state=None, rate=1.0):
+    def forward(self, x, state=None, rate=1.0, out=None):
+        """(y [B, C, H, L], next_state or None); y is out when given (any float dtype), else float32."""
         _, _handle, _run = _subq()
         batch, length = x.shape[0], x.shape[2] if self.transposed else x.shape[1]
-        y = x.context.empty([batch, self.channels, self.d_model, length])
+        y = out if out is not None else x.context.empty([batch, self.channels, self.d_model, length])
         nxt = x.context.empty(state.shape) if state is not None else None
         _run(x.context, lambda s: lib.subq_fftconv_s4_forward(s, self._handle, x._handle, _handle(state), rate,
                                                               y._handle, _handle(nxt)))
@@ -137,9 +140,10 @@ class FFTConvS4:
         _subq()[0](lib.subq_fftconv_s4_default_state(self._handle, state._handle))
         return state
 
-    def step(self, x, state):
+    def step(self, x, state, out=None):
+        """(y [B, C, H], next_state); y is out when given (any float dtype), else float32."""
         _run = _subq()[2]
-        y = x.context.empty([x.shape[0], self.channels, self.d_model])
+        y = out if out is not None else x.context.empty([x.shape[0], self.channels, self.d_model])
         nxt = x.context.empty(state.shape)
         _run(x.context, lambda s: lib.subq_fftconv_s4_step(s, self._handle, x._handle, state._handle, y._handle,
                                                            nxt._handle))

@@ -1,5 +1,7 @@
 /* FFTConvS4's forward (kernel cache, depthwise causal FFT convolution per channel through
- * subq_fft_conv, the state's response and forward_state) and its recurrent step. */
+ * subq_fft_conv, the state's response and forward_state) and its recurrent step. x and y may be
+ * f16 or bf16 (converted where a shader or subq_fft_conv reads or writes them); the states, the
+ * kernel and the workspace are f32. */
 #include <math.h>
 #include <stdlib.h>
 
@@ -16,10 +18,16 @@ static subq_status check_module(const subq_stream *s, const subq_fftconv_s4 *m)
     return SUBQ_OK;
 }
 
+/* States stay f32 whatever x and y are: the recurrence sums over the whole sequence, and a 16-bit
+ * state would add its rounding at every step. */
 static subq_status check_state(const char *name, const subq_tensor *t, const subq_stream *s,
                                const subq_fftconv_s4 *m, int64_t batch)
 {
     int64_t shape[4] = {batch, m->cfg.d_model, m->n2, 2};
+    if (t && (t->dtype == SUBQ_F16 || t->dtype == SUBQ_BF16))
+        return subq_fail(SUBQ_ERROR_UNSUPPORTED, "%s: expected dtype f32, got %s (FFTConvS4 keeps its recurrent "
+                                                 "state in f32; x and y may be 16-bit)", name,
+                         subq_dtype_name(t->dtype));
     SUBQ_TRY(subq_arg_tensor(name, t, s, SUBQ_F32, 4, 4));
     SUBQ_TRY(subq_arg_shape(name, t, 4, shape));
     return subq_arg_dense(name, t);
@@ -75,7 +83,7 @@ typedef struct forward_args {
 static subq_status check_forward(const subq_stream *s, const subq_fftconv_s4 *m, forward_args *a)
 {
     SUBQ_TRY(check_module(s, m));
-    SUBQ_TRY(subq_arg_tensor("x", a->x, s, SUBQ_F32, 3, 3));
+    SUBQ_TRY(subq_arg_float_tensor("x", a->x, s, 3, 3));
     int h_axis = m->cfg.not_transposed ? 2 : 1, l_axis = 3 - h_axis;
     if (a->x->shape[h_axis] != m->cfg.d_model)
         return subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "x: axis %d is %lld; expected d_model %lld (x is %s)", h_axis,
@@ -88,7 +96,7 @@ static subq_status check_forward(const subq_stream *s, const subq_fftconv_s4 *m,
     if (kernel_length(m, a->length, a->rate) < 1)
         return subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "rate: round(l_max / rate) = 0 leaves no kernel");
     int64_t y_shape[4] = {a->batch, m->cfg.channels, m->cfg.d_model, a->length};
-    SUBQ_TRY(subq_arg_tensor("y", a->y, s, SUBQ_F32, 4, 4));
+    SUBQ_TRY(subq_arg_float_tensor("y", a->y, s, 4, 4));
     SUBQ_TRY(subq_arg_shape("y", a->y, 4, y_shape));
     SUBQ_TRY(subq_arg_dense("y", a->y));
     SUBQ_TRY(subq_arg_output("y", a->y));
@@ -128,7 +136,8 @@ static subq_status x_channels_first(subq_stream *s, subq_fftconv_s4 *m, const fo
     return subq_tensor_copy(s, *view, dense);
 }
 
-static subq_status convolve(subq_stream *s, subq_fftconv_s4 *m, const forward_args *a)
+/* The convolution into y [B, C, H, L]. */
+static subq_status convolve(subq_stream *s, subq_fftconv_s4 *m, const forward_args *a, subq_tensor *out)
 {
     const subq_tensor *x;
     subq_tensor *x_view;
@@ -138,7 +147,7 @@ static subq_status convolve(subq_stream *s, subq_fftconv_s4 *m, const forward_ar
     for (int64_t ch = 0; ch < c && status == SUBQ_OK; ch++) {
         int64_t shape[3] = {a->batch, h, l}, strides[3] = {c * h * l, l, 1};
         subq_tensor *y;
-        status = subq_tensor_view(a->y, ch * h * l, 3, shape, strides, &y);
+        status = subq_tensor_view(out, ch * h * l, 3, shape, strides, &y);
         if (status == SUBQ_OK) status = subq_fft_conv(s, x, m->spectra[ch], NULL, y);
         subq_tensor_destroy(y);
     }
@@ -146,19 +155,20 @@ static subq_status convolve(subq_stream *s, subq_fftconv_s4 *m, const forward_ar
     return status;
 }
 
-static subq_status state_passes(subq_stream *s, subq_fftconv_s4 *m, const forward_args *a)
+/* y += the state's response, next_state = forward_state(x, state). */
+static subq_status state_passes(subq_stream *s, subq_fftconv_s4 *m, const forward_args *a, subq_tensor *y)
 {
     const subq_fftconv_s4_config *c = &m->cfg;
     if (c->kernel_type == SUBQ_S4_KERNEL_S4) {
         s4_x_layout x = {.x = a->x, .stride_b = a->x_stride_b, .stride_h = a->x_stride_h, .stride_l = a->x_stride_l,
                          .length = a->length};
-        SUBQ_TRY(s4_dplr_state_response(s, m, a->state, a->rate, a->batch, a->y));
+        SUBQ_TRY(s4_dplr_state_response(s, m, a->state, a->rate, a->batch, y));
         return s4_dplr_forward_state(s, m, &x, a->state, a->next_state);
     }
     s4d_state_push p = s4d_push(m, (float)a->rate);
     p.batch = (uint32_t)a->batch, p.len = (uint32_t)a->length;
-    p.state_first = subq_push_first(a->state), p.y_first = subq_push_first(a->y);
-    SUBQ_TRY(s4d_state_dispatch(s, m, S4D_STATE_RESPONSE, &p, NULL, a->state, NULL, NULL, a->y,
+    p.state_first = subq_push_first(a->state), p.y_first = subq_push_first(y);
+    SUBQ_TRY(s4d_state_dispatch(s, m, S4D_STATE_RESPONSE, &p, NULL, a->state, NULL, NULL, y,
                                 (uint64_t)a->batch * c->channels * c->d_model * a->length));
     p = s4d_push(m, 1.0f); /* lrnnx's forward_state discretises at rate 1 */
     p.batch = (uint32_t)a->batch, p.len = (uint32_t)a->length;
@@ -175,8 +185,13 @@ subq_status subq_fftconv_s4_forward(subq_stream *stream, subq_fftconv_s4 *module
     forward_args a = {.x = x, .state = state, .y = y, .next_state = next_state, .rate = rate == 0 ? 1.0 : rate};
     SUBQ_TRY(check_forward(stream, module, &a));
     SUBQ_TRY(refresh_kernel(stream, module, a.length, kernel_length(module, a.length, a.rate), a.rate));
-    SUBQ_TRY(convolve(stream, module, &a));
-    return state ? state_passes(stream, module, &a) : SUBQ_OK;
+    if (!state) return convolve(stream, module, &a, y);
+    /* A 16-bit y is rounded once: the convolution and the state's response add up in f32 first. */
+    subq_tensor *sum = y;
+    if (y->dtype != SUBQ_F32) SUBQ_TRY(s4_workspace_tensor(module->ws, S4_SLOT_OUTPUT, 4, y->shape, &sum));
+    SUBQ_TRY(convolve(stream, module, &a, sum));
+    SUBQ_TRY(state_passes(stream, module, &a, sum));
+    return sum == y ? SUBQ_OK : subq_tensor_copy(stream, sum, y);
 }
 
 /* ---- recurrent stepping -------------------------------------------------------------------- */
@@ -210,14 +225,14 @@ static subq_status check_step(const subq_stream *s, const subq_fftconv_s4 *m, co
         return subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "module: call subq_fftconv_s4_setup_step before step");
     if (m->step_version != subq_parameters_version(m->kernel_params))
         return subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "module: the weights changed since setup_step; call it again");
-    SUBQ_TRY(subq_arg_tensor("x", x, s, SUBQ_F32, 2, 2));
+    SUBQ_TRY(subq_arg_float_tensor("x", x, s, 2, 2));
     int64_t batch = x->shape[0], x_shape[2] = {batch, m->cfg.d_model};
     int64_t y_shape[3] = {batch, m->cfg.channels, m->cfg.d_model};
     SUBQ_TRY(subq_arg_shape("x", x, 2, x_shape));
     SUBQ_TRY(check_state("state", state, s, m, batch));
     SUBQ_TRY(check_state("next_state", next, s, m, batch));
     SUBQ_TRY(subq_arg_output("next_state", next));
-    SUBQ_TRY(subq_arg_tensor("y", y, s, SUBQ_F32, 3, 3));
+    SUBQ_TRY(subq_arg_float_tensor("y", y, s, 3, 3));
     SUBQ_TRY(subq_arg_shape("y", y, 3, y_shape));
     SUBQ_TRY(subq_arg_dense("y", y));
     SUBQ_TRY(subq_arg_output("y", y));

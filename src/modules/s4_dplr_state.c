@@ -52,7 +52,8 @@ static subq_status recur(subq_stream *stream, const subq_fftconv_s4 *m, uint32_t
                          .y_first = subq_push_first(a->y), .dc_first = subq_push_first(a->dc)};
     subq_arg args[6] = {{a->x->x, false}, {a->state, false},          {a->coeffs, false},
                         {a->out, true},   {a->y ? a->y : m->unused, true}, {a->dc ? a->dc : a->coeffs, false}};
-    return s4_dispatch(stream, &subq_shader_s4_dplr_state, mode, 6, args, &p, sizeof p, (uint64_t)batch * c->d_model);
+    return s4_dispatch_typed(stream, &subq_shader_s4_dplr_state, &subq_shader_s4_dplr_state_16, mode, 6, args, &p,
+                             sizeof p, (uint64_t)batch * c->d_model);
 }
 
 subq_status s4_dplr_forward_state(subq_stream *stream, subq_fftconv_s4 *m, const s4_x_layout *x,

@@ -122,5 +122,6 @@ subq_status s4d_state_dispatch(subq_stream *stream, const subq_fftconv_s4 *m, ui
                          {coeffs ? coeffs : m->unused, mode == S4D_SETUP || !coeffs},
                          {out ? out : m->unused, true},
                          {y ? y : m->unused, true}};
-    return s4_dispatch(stream, &subq_shader_s4d_state, mode, 10, args, p, sizeof *p, invocations);
+    return s4_dispatch_typed(stream, &subq_shader_s4d_state, &subq_shader_s4d_state_16, mode, 10, args, p, sizeof *p,
+                             invocations);
 }

@@ -1,17 +1,19 @@
 /* subq_lrnnx_fft_conv and subq_opt_ssm_forward (include/subq/s4.h): argument checks, then the
  * patterns of lrnnx_conv.c; opt_ssm_forward's strategies 1 and 2 add s4_mimo_kernel.comp and, for
  * strategy 2's projections, real GEMMs (subq_linear on a weight from s4_project.comp) in the time
- * domain, as the original computes them. */
+ * domain, as the original computes them. The caller's tensors may be f16 or bf16: each shader (and
+ * subq_linear) converts where it reads or writes one; every workspace tensor is f32. */
 #include "ops/push.h"
 #include "runtime/args.h"
 #include "s4/lrnnx_conv.h"
 #include "subq_shaders.h"
 
-/* A real tensor of rank `real_rank` (1 part) or a complex one with a trailing axis of 2 (2 parts). */
+/* A real tensor of rank `real_rank` (1 part) or a complex one with a trailing axis of 2 (2 parts);
+ * f32, f16 or bf16. */
 static subq_status parts_of(const char *name, const subq_tensor *t, const subq_stream *s, int real_rank,
                             int64_t *parts)
 {
-    SUBQ_TRY(subq_arg_tensor(name, t, s, SUBQ_F32, real_rank, real_rank + 1));
+    SUBQ_TRY(subq_arg_float_tensor(name, t, s, real_rank, real_rank + 1));
     if (t->rank == real_rank + 1 && t->shape[real_rank] != 2)
         return subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "%s: a complex tensor has a trailing axis of 2 (re, im); "
                                                       "got %lld", name, (long long)t->shape[real_rank]);
@@ -42,7 +44,7 @@ static subq_status check_output(const subq_stream *s, const subq_tensor *y, int 
                                 const subq_tensor *const inputs[4])
 {
     static const char *names[4] = {"x", "kernel", "b_proj", "c_proj"};
-    SUBQ_TRY(subq_arg_tensor("y", y, s, SUBQ_F32, rank, rank));
+    SUBQ_TRY(subq_arg_float_tensor("y", y, s, rank, rank));
     SUBQ_TRY(subq_arg_shape("y", y, rank, shape));
     SUBQ_TRY(subq_arg_dense("y", y));
     SUBQ_TRY(subq_arg_output("y", y));
@@ -157,8 +159,8 @@ static subq_status full_kernel(s4_conv_call *c)
                    .b_first = subq_push_first(c->b_proj), .c_first = subq_push_first(c->c_proj),
                    .out_first = subq_push_first(mimo)};
     subq_arg args[4] = {{k->tensor, false}, {c->b_proj, false}, {c->c_proj, false}, {mimo, true}};
-    SUBQ_TRY(s4_dispatch(c->stream, &subq_shader_s4_mimo_kernel, 0, 4, args, &p, sizeof p,
-                         (uint64_t)length * o * i));
+    SUBQ_TRY(s4_dispatch_typed(c->stream, &subq_shader_s4_mimo_kernel, &subq_shader_s4_mimo_kernel_16, 0, 4, args,
+                               &p, sizeof p, (uint64_t)length * o * i));
     c->pattern = SUBQ_LRNNX_FULL;
     c->kernel = (s4_signals){.tensor = mimo, .outer = o, .inner = i, .parts = 1, .length = length,
                              .stride_a = i, .stride_i = 1, .stride_part = 1, .stride_t = o * i};
@@ -178,8 +180,8 @@ static subq_status project(s4_conv_call *c, int slot, const subq_tensor *x, int6
                       .w_parts = (uint32_t)w_parts, .y_parts = (uint32_t)y_parts, .w_first = subq_push_first(w),
                       .weight_first = subq_push_first(weight)};
     subq_arg args[2] = {{w, false}, {weight, true}};
-    SUBQ_TRY(s4_dispatch(c->stream, &subq_shader_s4_project, 0, 2, args, &p, sizeof p,
-                         (uint64_t)weight_shape[0] * weight_shape[1]));
+    SUBQ_TRY(s4_dispatch_typed(c->stream, &subq_shader_s4_project, &subq_shader_s4_project_16, 0, 2, args, &p,
+                               sizeof p, (uint64_t)weight_shape[0] * weight_shape[1]));
     subq_status status = subq_tensor_view(x, 0, 2, (int64_t[]){rows, weight_shape[1]}, NULL, &x_rows);
     if (status == SUBQ_OK) status = subq_tensor_view(y, 0, 2, (int64_t[]){rows, weight_shape[0]}, NULL, &y_rows);
     if (status == SUBQ_OK) status = subq_linear(c->stream, x_rows, weight, NULL, y_rows);

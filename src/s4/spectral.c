@@ -1,6 +1,8 @@
 /* Spectra of strided signals and back, through the cached VkFFT plans (fft_plan.h): pack
  * (s4_pack.comp) into the plan's real scratch, R2C, copy the rows out; contractions
- * (s4_contract.comp); copy rows into the scratch, C2R, unpack (s4_unpack.comp). */
+ * (s4_contract.comp); copy rows into the scratch, C2R, unpack (s4_unpack.comp). The caller's
+ * tensors (packed signals, scalar weights, the destination) may be f16 or bf16: the shaders convert
+ * at the load and the store, everything between is f32. */
 #include "s4/spectral.h"
 
 #include "fft/fft_layout.h"
@@ -25,14 +27,32 @@ typedef struct contract_push {
     uint32_t x_first, w_first, y_first;
 } contract_push;
 
+static subq_status dispatch(subq_stream *stream, const subq_kernel *k, const subq_arg *args, const void *push,
+                            uint64_t invocations)
+{
+    uint32_t groups[3];
+    SUBQ_TRY(subq_groups_1d(subq_stream_context(stream), invocations, WORKGROUP, groups));
+    return subq_stream_dispatch(stream, k, args, push, groups);
+}
+
 subq_status s4_dispatch(subq_stream *stream, const subq_shader *shader, uint32_t spec1, uint32_t bindings,
                         const subq_arg *args, const void *push, uint32_t push_bytes, uint64_t invocations)
 {
     subq_kernel k = {.shader = shader, .bindings = bindings, .push_bytes = push_bytes, .spec_count = 2,
                      .spec = {WORKGROUP, spec1}};
-    uint32_t groups[3];
-    SUBQ_TRY(subq_groups_1d(subq_stream_context(stream), invocations, WORKGROUP, groups));
-    return subq_stream_dispatch(stream, &k, args, push, groups);
+    return dispatch(stream, &k, args, push, invocations);
+}
+
+subq_status s4_dispatch_typed(subq_stream *stream, const subq_shader *plain, const subq_shader *wide, uint32_t spec1,
+                              uint32_t bindings, const subq_arg *args, const void *push, uint32_t push_bytes,
+                              uint64_t invocations)
+{
+    const subq_tensor *tensors[SUBQ_MAX_BINDINGS];
+    for (uint32_t i = 0; i < bindings; i++) tensors[i] = args[i].tensor;
+    subq_kernel k = {.shader = subq_shader_for_dtypes(plain, wide, (int)bindings, tensors), .bindings = bindings,
+                     .push_bytes = push_bytes, .spec_count = 3,
+                     .spec = {WORKGROUP, spec1, subq_tensor_dtype_codes((int)bindings, tensors)}};
+    return dispatch(stream, &k, args, push, invocations);
 }
 
 /* The plan for rows of fft points (every point read: no zero-padded skip) and its rows per launch. */
@@ -78,7 +98,8 @@ subq_status s4_spectra(subq_stream *stream, const s4_signals *s, int64_t fft, su
         p.row0 = (uint32_t)row0;
         p.rows = (uint32_t)(rows - row0 < chunk ? rows - row0 : chunk);
         subq_arg args[2] = {{s->tensor, false}, {subq_fft_plan_real(plan), true}};
-        SUBQ_TRY(s4_dispatch(stream, &subq_shader_s4_pack, 0, 2, args, &p, sizeof p, (uint64_t)p.rows * p.fft));
+        SUBQ_TRY(s4_dispatch_typed(stream, &subq_shader_s4_pack, &subq_shader_s4_pack_16, 0, 2, args, &p, sizeof p,
+                                   (uint64_t)p.rows * p.fft));
         SUBQ_TRY(subq_fft_plan_forward(stream, plan));
         SUBQ_TRY(copy_rows(stream, subq_fft_plan_spectrum(plan), 0, spectrum, row0, p.rows, points));
     }
@@ -95,8 +116,8 @@ subq_status s4_contract(subq_stream *stream, const s4_contraction *c, subq_tenso
                        .x_first = subq_push_first(c->x) / 2, .w_first = subq_push_first(c->w),
                        .y_first = subq_push_first(y) / 2};
     subq_arg args[3] = {{c->x, false}, {c->w, false}, {y, true}};
-    return s4_dispatch(stream, &subq_shader_s4_contract, (uint32_t)c->mode, 3, args, &p, sizeof p,
-                       (uint64_t)p.outer * p.out_dim * p.points);
+    return s4_dispatch_typed(stream, &subq_shader_s4_contract, &subq_shader_s4_contract_16, (uint32_t)c->mode, 3,
+                             args, &p, sizeof p, (uint64_t)p.outer * p.out_dim * p.points);
 }
 
 subq_status s4_inverse(subq_stream *stream, const subq_tensor *spectrum, int64_t parts, int64_t fft,
@@ -117,8 +138,8 @@ subq_status s4_inverse(subq_stream *stream, const subq_tensor *spectrum, int64_t
         p.signal0 = (uint32_t)(row0 / parts);
         p.signals = (uint32_t)(n / parts);
         subq_arg args[2] = {{subq_fft_plan_real(plan), false}, {d->tensor, true}};
-        SUBQ_TRY(s4_dispatch(stream, &subq_shader_s4_unpack, 0, 2, args, &p, sizeof p,
-                             (uint64_t)p.signals * p.length));
+        SUBQ_TRY(s4_dispatch_typed(stream, &subq_shader_s4_unpack, &subq_shader_s4_unpack_16, 0, 2, args, &p,
+                                   sizeof p, (uint64_t)p.signals * p.length));
     }
     return SUBQ_OK;
 }

@@ -121,6 +121,30 @@ subq_tensor *check_poisoned(checker *c, const char *label, int rank, const int64
     return t;
 }
 
+subq_tensor *check_convert(checker *c, const subq_tensor *t, subq_dtype dtype)
+{
+    if (!t) return NULL;
+    int rank = subq_tensor_rank(t);
+    int64_t shape[SUBQ_MAX_RANK];
+    for (int i = 0; i < rank; i++) shape[i] = subq_tensor_dim(t, i);
+    subq_tensor *out = check_tensor_empty(c, dtype, rank, shape);
+    if (out && check_ok(c, "convert", subq_tensor_copy(c->stream, t, out)) &&
+        check_ok(c, "convert", subq_stream_wait(c->stream)))
+        return out;
+    subq_tensor_destroy(out);
+    return NULL;
+}
+
+double check_round_bf16(double v)
+{
+    float f = (float)v;
+    uint32_t bits;
+    memcpy(&bits, &f, sizeof bits);
+    bits = (bits + 0x7fffu + ((bits >> 16) & 1u)) & 0xffff0000u;
+    memcpy(&f, &bits, sizeof f);
+    return f;
+}
+
 void check_close_values(checker *c, const char *label, const float *got, const double *ref, size_t n,
                         double tol)
 {
@@ -148,13 +172,21 @@ void check_close_values(checker *c, const char *label, const float *got, const d
     }
 }
 
+bool check_download(checker *c, const char *label, const subq_tensor *t, float *values, size_t n)
+{
+    subq_tensor *wide = subq_tensor_dtype(t) == SUBQ_F32 ? NULL : check_convert(c, t, SUBQ_F32);
+    if (subq_tensor_dtype(t) != SUBQ_F32 && !wide) return false;
+    bool ok = check_ok(c, label, subq_tensor_download(wide ? wide : t, values, n * sizeof *values));
+    subq_tensor_destroy(wide);
+    return ok;
+}
+
 void check_close(checker *c, const char *label, const subq_tensor *y, const double *ref, size_t n,
                  double tol)
 {
     float *got = malloc(n * sizeof *got);
     if (!got) exit(2);
-    if (check_ok(c, label, subq_tensor_download(y, got, n * sizeof *got)))
-        check_close_values(c, label, got, ref, n, tol);
+    if (check_download(c, label, y, got, n)) check_close_values(c, label, got, ref, n, tol);
     free(got);
 }
 

@@ -45,6 +45,13 @@ subq_tensor *check_upload_i32(checker *c, const char *label, int rank, const int
                               const int32_t *values);
 /* A dense f32 tensor filled with NaN. */
 subq_tensor *check_poisoned(checker *c, const char *label, int rank, const int64_t *shape);
+/* A dense copy of t in dtype (subq_tensor_copy converts, rounding to nearest even; waits), or NULL
+ * (reported); NULL for a NULL t. */
+subq_tensor *check_convert(checker *c, const subq_tensor *t, subq_dtype dtype);
+/* v rounded to f32 and then to bf16 (nearest, ties to even): values a bf16 tensor holds exactly. */
+double check_round_bf16(double v);
+/* n values of a dense f32, f16 or bf16 tensor as f32; false on failure (reported under label). */
+bool check_download(checker *c, const char *label, const subq_tensor *t, float *values, size_t n);
 
 /* f32 elements of the largest tensor one binding allows on this device, bounded so that host
  * memory and time stay reasonable on big GPUs (2^25; 2^22 in the quick selftest); 0 on failure. */
@@ -57,7 +64,7 @@ subq_tensor *check_tensor_view(checker *c, const subq_tensor *base, int64_t offs
                                const int64_t *strides);
 subq_tensor *check_tensor_random(checker *c, int rank, const int64_t *shape);
 
-/* Compare a dense tensor with the reference: every element finite, and
+/* Compare a dense tensor (f32, f16 or bf16) with the reference: every element finite, and
  * max|y - ref| <= tol * max(1, max|ref|). Records one pass or fail. */
 void check_close(checker *c, const char *label, const subq_tensor *y, const double *ref, size_t n,
                  double tol);

@@ -6,7 +6,9 @@
  * a weight change invalidating the cached kernel; bad configurations and inputs. fp32 phases
  * dt*Im(A)*l lose about 6e-8 of their size (as PyTorch's complex64 formulation does), hence an S4D
  * tolerance of 4e-6 (1 + largest phase) relative to max(1, max|y|); S4's fp32 Cauchy sums and
- * Woodbury correction reach 4e-5 of max|y| at d_state 64, hence 1e-4 and 2e-4 with a state. */
+ * Woodbury correction reach 4e-5 of max|y| at d_state 64, hence 1e-4 and 2e-4 with a state.
+ * Cases marked half take x in bf16 (the reference sees the rounded values) and give y in f16 (the
+ * states stay f32): f16's rounding, 1e-3, is added to the tolerance of y. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +21,7 @@ typedef struct s4_case {
     int64_t h, channels, d_state, n_ssm, batch, length, l_max, l_kernel;
     int bilinear, not_transposed;
     double rate;
+    bool half;
 } s4_case;
 
 typedef struct host_params {
@@ -81,17 +84,40 @@ static double tolerance(const host_params *hp, int64_t length, double rate)
     return 4e-6 * (1 + phase * (double)length);
 }
 
-/* x [B, H, L] as the module takes it: itself, or transposed to (B, L, H). */
+/* Fresh random inputs as the device holds them: rounded to f32, or to bf16 in a half case. */
+static void random_x(checker *c, const s4_case *k, double *x, size_t n)
+{
+    check_random(c, x, n);
+    for (size_t i = 0; i < n; i++) x[i] = k->half ? check_round_bf16(x[i]) : (float)x[i];
+}
+
+/* t itself, or (a half case) a bf16 or f16 copy of it in place of t. */
+static subq_tensor *narrow(checker *c, const s4_case *k, subq_tensor *t, subq_dtype dtype)
+{
+    if (!k->half) return t;
+    subq_tensor *out = check_convert(c, t, dtype);
+    subq_tensor_destroy(t);
+    return out;
+}
+
+/* x [B, H, L] as the module takes it: itself, or transposed to (B, L, H); bf16 in a half case. */
 static subq_tensor *upload_x(checker *c, const s4_case *k, const double *x, int64_t length)
 {
-    if (!k->not_transposed) return check_upload(c, "x", 3, (int64_t[]){k->batch, k->h, length}, x);
+    if (!k->not_transposed)
+        return narrow(c, k, check_upload(c, "x", 3, (int64_t[]){k->batch, k->h, length}, x), SUBQ_BF16);
     double *t = check_alloc((size_t)(k->batch * k->h * length));
     for (int64_t b = 0; b < k->batch; b++)
         for (int64_t h = 0; h < k->h; h++)
             for (int64_t l = 0; l < length; l++) t[(b * length + l) * k->h + h] = x[(b * k->h + h) * length + l];
     subq_tensor *out = check_upload(c, "x", 3, (int64_t[]){k->batch, length, k->h}, t);
     free(t);
-    return out;
+    return narrow(c, k, out, SUBQ_BF16);
+}
+
+/* A NaN-filled y: f32, or f16 in a half case. */
+static subq_tensor *poisoned_y(checker *c, const s4_case *k, int rank, const int64_t *shape)
+{
+    return narrow(c, k, check_poisoned(c, "y", rank, shape), SUBQ_F16);
 }
 
 static int64_t kernel_length(const s4_case *k)
@@ -106,8 +132,7 @@ static void forward_plain(checker *c, subq_fftconv_s4 *m, const s4_case *k, host
     int64_t lk = kernel_length(k), ch = hp->ref.channels, n = k->batch * ch * k->h * k->length;
     double *x = check_alloc((size_t)(k->batch * k->h * k->length)), *kern = check_alloc((size_t)(ch * k->h * lk));
     double *ref = check_alloc((size_t)n);
-    check_random(c, x, (size_t)(k->batch * k->h * k->length));
-    for (int64_t i = 0; i < k->batch * k->h * k->length; i++) x[i] = (float)x[i];
+    random_x(c, k, x, (size_t)(k->batch * k->h * k->length));
     if (k->type == SUBQ_S4_KERNEL_S4D) {
         ref_s4d_kernel(&hp->ref, k->rate, lk, kern);
     } else {
@@ -116,8 +141,8 @@ static void forward_plain(checker *c, subq_fftconv_s4 *m, const s4_case *k, host
     }
     ref_s4_causal(kern, ch, k->h, lk, x, k->batch, k->length, ref);
     subq_tensor *tx = upload_x(c, k, x, k->length);
-    subq_tensor *ty = check_poisoned(c, "y", 4, (int64_t[]){k->batch, ch, k->h, k->length});
-    double tol = k->type == SUBQ_S4_KERNEL_S4D ? tolerance(hp, lk, k->rate) : 1e-4;
+    subq_tensor *ty = poisoned_y(c, k, 4, (int64_t[]){k->batch, ch, k->h, k->length});
+    double tol = (k->type == SUBQ_S4_KERNEL_S4D ? tolerance(hp, lk, k->rate) : 1e-4) + (k->half ? 1e-3 : 0);
     if (tx && ty && check_ok(c, label, subq_fftconv_s4_forward(c->stream, m, tx, NULL, k->rate, ty, NULL)) &&
         check_ok(c, label, subq_stream_wait(c->stream)))
         check_close(c, label, ty, ref, (size_t)n, tol);
@@ -131,9 +156,8 @@ static void prefill_then_step(checker *c, subq_fftconv_s4 *m, const s4_case *k, 
     int64_t ch = hp->ref.channels, h = k->h, L = k->length, P = L / 2 > 0 ? L / 2 : 1, sn = k->batch * h * hp->ref.n2 * 2;
     double *x = check_alloc((size_t)(k->batch * h * L)), *state = check_alloc((size_t)sn);
     double *ref = check_alloc((size_t)(k->batch * ch * h * L)), *s0 = check_alloc((size_t)sn);
-    check_random(c, x, (size_t)(k->batch * h * L));
+    random_x(c, k, x, (size_t)(k->batch * h * L));
     check_random(c, state, (size_t)sn);
-    for (int64_t i = 0; i < k->batch * h * L; i++) x[i] = (float)x[i];
     for (int64_t i = 0; i < sn; i++) s0[i] = state[i] = (float)state[i];
     if (k->type == SUBQ_S4_KERNEL_S4) /* state: the final one */
         ref_s4_dplr_recur(&hp->ref, k->l_kernel ? k->l_kernel : k->l_max, x, k->batch, L, state, ref);
@@ -145,37 +169,40 @@ static void prefill_then_step(checker *c, subq_fftconv_s4 *m, const s4_case *k, 
             for (int64_t t = 0; t < P; t++) xp[(b * h + j) * P + t] = x[(b * h + j) * L + t];
     int64_t ss[4] = {k->batch, h, hp->ref.n2, 2};
     subq_tensor *tx = upload_x(c, k, xp, P), *t0 = check_upload(c, "state", 4, ss, s0);
-    subq_tensor *ts = check_poisoned(c, "next", 4, ss), *ty = check_poisoned(c, "y", 4, (int64_t[]){k->batch, ch, h, P});
-    subq_tensor *xs = check_tensor_empty(c, SUBQ_F32, 2, (int64_t[]){k->batch, h});
-    subq_tensor *ys = check_tensor_empty(c, SUBQ_F32, 3, (int64_t[]){k->batch, ch, h});
+    subq_tensor *ts = check_poisoned(c, "next", 4, ss), *ty = poisoned_y(c, k, 4, (int64_t[]){k->batch, ch, h, P});
+    /* a step's x is uploaded into x32 and (half) converted into xs */
+    subq_tensor *x32 = check_tensor_empty(c, SUBQ_F32, 2, (int64_t[]){k->batch, h});
+    subq_tensor *xs = k->half ? check_tensor_empty(c, SUBQ_BF16, 2, (int64_t[]){k->batch, h}) : x32;
+    subq_tensor *ys = poisoned_y(c, k, 3, (int64_t[]){k->batch, ch, h});
     float *got = malloc(sizeof(float) * (size_t)(k->batch * ch * h * L)), *one = malloc(sizeof(float) * (size_t)(k->batch * ch * h));
     float *col = malloc(sizeof(float) * (size_t)(k->batch * h));
-    bool ok = tx && t0 && ts && ty && xs && ys && got && one && col &&
+    bool ok = tx && t0 && ts && ty && x32 && xs && ys && got && one && col &&
               check_ok(c, label, subq_fftconv_s4_forward(c->stream, m, tx, t0, 1.0, ty, ts)) &&
               check_ok(c, label, subq_fftconv_s4_setup_step(c->stream, m)) &&
               check_ok(c, label, subq_stream_wait(c->stream));
     float *prefix = ok ? malloc(sizeof(float) * (size_t)(k->batch * ch * h * P)) : NULL;
-    ok = ok && prefix && check_ok(c, label, subq_tensor_download(ty, prefix, sizeof(float) * (size_t)(k->batch * ch * h * P)));
+    ok = ok && prefix && check_download(c, label, ty, prefix, (size_t)(k->batch * ch * h * P));
     for (int64_t i = 0; ok && i < k->batch * ch * h; i++)
         for (int64_t t = 0; t < P; t++) got[i * L + t] = prefix[i * P + t];
     for (int64_t t = P; ok && t < L; t++) {
         for (int64_t b = 0; b < k->batch; b++)
             for (int64_t j = 0; j < h; j++) col[b * h + j] = (float)x[(b * h + j) * L + t];
-        ok = check_ok(c, label, subq_tensor_upload(xs, col, sizeof(float) * (size_t)(k->batch * h))) &&
+        ok = check_ok(c, label, subq_tensor_upload(x32, col, sizeof(float) * (size_t)(k->batch * h))) &&
+             (xs == x32 || check_ok(c, label, subq_tensor_copy(c->stream, x32, xs))) &&
              check_ok(c, label, subq_fftconv_s4_step(c->stream, m, xs, ts, ys, ts)) &&
              check_ok(c, label, subq_stream_wait(c->stream)) &&
-             check_ok(c, label, subq_tensor_download(ys, one, sizeof(float) * (size_t)(k->batch * ch * h)));
+             check_download(c, label, ys, one, (size_t)(k->batch * ch * h));
         for (int64_t i = 0; ok && i < k->batch * ch * h; i++) got[i * L + t] = one[i];
     }
     double tol = k->type == SUBQ_S4_KERNEL_S4D ? tolerance(hp, L, 1.0) : 2e-4;
     if (ok) {
-        check_close_values(c, label, got, ref, (size_t)(k->batch * ch * h * L), tol);
+        check_close_values(c, label, got, ref, (size_t)(k->batch * ch * h * L), tol + (k->half ? 1e-3 : 0));
         char state_label[300];
         snprintf(state_label, sizeof state_label, "%s final state", label);
         check_close(c, state_label, ts, state, (size_t)sn, tol);
     }
-    subq_tensor *all[] = {tx, t0, ts, ty, xs, ys};
-    for (int i = 0; i < 6; i++) subq_tensor_destroy(all[i]);
+    subq_tensor *all[] = {tx, t0, ts, ty, x32, xs == x32 ? NULL : xs, ys};
+    for (int i = 0; i < 7; i++) subq_tensor_destroy(all[i]);
     free(x), free(state), free(ref), free(s0), free(xp), free(got), free(one), free(col), free(prefix);
 }
 
@@ -193,11 +220,11 @@ static void run_case(checker *c, const s4_case *k)
                                   .disc = k->bilinear ? SUBQ_S4_BILINEAR : SUBQ_S4_ZOH, .d_state = k->d_state,
                                   .n_ssm = k->n_ssm, .l_kernel = k->l_kernel};
     char label[200];
-    snprintf(label, sizeof label, "fftconv_s4 %s H%lld C%lld N%lld nssm%lld B%lld L%lld lmax%lld %s %s rate %g",
+    snprintf(label, sizeof label, "fftconv_s4 %s H%lld C%lld N%lld nssm%lld B%lld L%lld lmax%lld %s %s rate %g%s",
              k->type == SUBQ_S4_KERNEL_S4 ? "s4" : "s4d", (long long)k->h, (long long)k->channels,
              (long long)k->d_state, (long long)k->n_ssm, (long long)k->batch, (long long)k->length,
              (long long)k->l_max, k->bilinear ? "bilinear" : "zoh", k->not_transposed ? "(B,L,H)" : "(B,H,L)",
-             k->rate);
+             k->rate, k->half ? " bf16 x, f16 y" : "");
     subq_fftconv_s4 *m = NULL;
     host_params hp = {0};
     if (!check_ok(c, label, subq_fftconv_s4_create(c->ctx, &cfg, &m))) return;
@@ -334,6 +361,10 @@ void check_fftconv_s4(checker *c)
         {SUBQ_S4_KERNEL_S4, 4, 2, 16, 2, 2, 37, 37, 0, 0, 0, 1.0},
         {SUBQ_S4_KERNEL_S4, 7, 1, 10, 7, 1, 50, 64, 0, 0, 0, 1.0},
         {SUBQ_S4_KERNEL_S4, 6, 1, 64, 1, 2, 129, 0, 256, 0, 0, 1.0},
+        {SUBQ_S4_KERNEL_S4D, 3, 2, 8, 0, 2, 37, 0, 0, 0, 0, 1.0, true},
+        {SUBQ_S4_KERNEL_S4D, 2, 1, 6, 0, 1, 2, 0, 0, 1, 1, 1.0, true},
+        {SUBQ_S4_KERNEL_S4, 3, 2, 8, 0, 2, 23, 0, 31, 0, 1, 1.0, true},
+        {SUBQ_S4_KERNEL_S4, 1, 1, 2, 1, 1, 1, 0, 4, 0, 0, 1.0, true},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) run_case(c, &cases[i]);
     config_errors(c);

@@ -1,7 +1,9 @@
 /* subq_lrnnx_fft_conv (three patterns, real and complex operands, kernels shorter and longer than
  * 2L) and subq_opt_ssm_forward (each strategy forced, and the automatic choice) against the direct
  * sums of s4_ref.c, plus their bad-input table. FFT round-off grows with the summed magnitudes:
- * 3e-5 relative to max(1, max|y|) covers the shapes here (O(1) inputs, <= 1e3 terms per output). */
+ * 3e-5 relative to max(1, max|y|) covers the shapes here (O(1) inputs, <= 1e3 terms per output).
+ * Cases marked half hold every input in bf16 (the reference sees the rounded values) and y in f16,
+ * held to f16's rounding (1e-3, as tests/python/test_half_precision_torch.py). */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -9,55 +11,71 @@
 #include "reference/reference.h"
 
 #define TOL 3e-5
+#define TOL_HALF 1e-3
 
 typedef struct conv_case {
     ref_lrnnx_pattern pattern;
     int64_t batch, length, inner, out, n, lk;
     int xp, kp, bp, cp; /* parts: 1 real, 2 complex */
+    bool half;
 } conv_case;
 
-/* Fresh random values rounded to f32 (the reference sees the device's inputs) and their tensor:
- * shape plus a trailing 2 when complex. */
-static subq_tensor *operand(checker *c, int rank, const int64_t *shape, int parts, double **host)
+/* Fresh random values rounded to f32, or to bf16 when half (the reference sees the device's
+ * inputs), and their tensor: shape plus a trailing 2 when complex. */
+static subq_tensor *operand(checker *c, int rank, const int64_t *shape, int parts, bool half, double **host)
 {
     int64_t full[6], n = parts;
     for (int i = 0; i < rank; i++) full[i] = shape[i], n *= shape[i];
     full[rank] = 2;
     *host = check_alloc((size_t)n);
     check_random(c, *host, (size_t)n);
-    for (int64_t i = 0; i < n; i++) (*host)[i] = (float)(*host)[i];
-    return check_upload(c, "operand", rank + (parts == 2), full, *host);
+    for (int64_t i = 0; i < n; i++) (*host)[i] = half ? check_round_bf16((*host)[i]) : (float)(*host)[i];
+    subq_tensor *t = check_upload(c, "operand", rank + (parts == 2), full, *host);
+    if (!half) return t;
+    subq_tensor *narrow = check_convert(c, t, SUBQ_BF16);
+    subq_tensor_destroy(t);
+    return narrow;
+}
+
+/* A NaN-filled y, in f16 when half. */
+static subq_tensor *output(checker *c, int rank, const int64_t *shape, bool half)
+{
+    subq_tensor *y = check_poisoned(c, "y", rank, shape);
+    if (!half) return y;
+    subq_tensor *narrow = check_convert(c, y, SUBQ_F16);
+    subq_tensor_destroy(y);
+    return narrow;
 }
 
 static void conv_case_run(checker *c, subq_lrnnx_workspace *ws, const conv_case *k)
 {
     char label[160];
-    snprintf(label, sizeof label, "lrnnx fft_conv pattern %d B%lld L%lld I%lld O%lld N%lld Lk%lld parts %d%d%d%d",
+    snprintf(label, sizeof label, "lrnnx fft_conv pattern %d B%lld L%lld I%lld O%lld N%lld Lk%lld parts %d%d%d%d%s",
              (int)k->pattern, (long long)k->batch, (long long)k->length, (long long)k->inner, (long long)k->out,
-             (long long)k->n, (long long)k->lk, k->xp, k->kp, k->bp, k->cp);
+             (long long)k->n, (long long)k->lk, k->xp, k->kp, k->bp, k->cp, k->half ? " bf16 in, f16 y" : "");
     double *x, *kern, *b = NULL, *cc = NULL;
     int64_t xs[3] = {k->batch, k->length, k->inner}, out = k->out;
-    subq_tensor *tx = operand(c, 3, xs, k->xp, &x), *tk, *tb = NULL, *tc = NULL;
+    subq_tensor *tx = operand(c, 3, xs, k->xp, k->half, &x), *tk, *tb = NULL, *tc = NULL;
     if (k->pattern == REF_LRNNX_FULL) {
-        tk = operand(c, 3, (int64_t[]){k->lk, k->out, k->inner}, k->kp, &kern);
+        tk = operand(c, 3, (int64_t[]){k->lk, k->out, k->inner}, k->kp, k->half, &kern);
     } else if (k->pattern == REF_LRNNX_DIAGONAL) {
-        tk = operand(c, 2, (int64_t[]){k->lk, k->inner}, k->kp, &kern);
+        tk = operand(c, 2, (int64_t[]){k->lk, k->inner}, k->kp, k->half, &kern);
         out = k->inner;
     } else {
-        tk = operand(c, 2, (int64_t[]){k->n, k->lk}, k->kp, &kern);
-        tb = operand(c, 2, (int64_t[]){k->n, k->inner}, k->bp, &b);
-        tc = operand(c, 2, (int64_t[]){k->out, k->n}, k->cp, &cc);
+        tk = operand(c, 2, (int64_t[]){k->n, k->lk}, k->kp, k->half, &kern);
+        tb = operand(c, 2, (int64_t[]){k->n, k->inner}, k->bp, k->half, &b);
+        tc = operand(c, 2, (int64_t[]){k->out, k->n}, k->cp, k->half, &cc);
     }
     int64_t ys[4] = {k->batch, k->length, out, 2};
     size_t count = (size_t)(k->batch * k->length * out * 2);
-    subq_tensor *ty = check_poisoned(c, "y", 4, ys);
+    subq_tensor *ty = output(c, 4, ys, k->half);
     double *ref = check_alloc(count);
     ref_lrnnx_fft_conv(k->pattern, k->batch, k->length, k->inner, out, k->n, k->lk, x, k->xp, kern, k->kp, b, k->bp,
                        cc, k->cp, ref);
     if (tx && tk && ty && check_ok(c, label, subq_lrnnx_fft_conv(c->stream, ws, (subq_lrnnx_pattern)k->pattern, tx, tk,
                                                                  tb, tc, ty)) &&
         check_ok(c, label, subq_stream_wait(c->stream)))
-        check_close(c, label, ty, ref, count, TOL);
+        check_close(c, label, ty, ref, count, k->half ? TOL_HALF : TOL);
     subq_tensor *all[] = {tx, tk, tb, tc, ty};
     for (int i = 0; i < 5; i++) subq_tensor_destroy(all[i]);
     free(x), free(kern), free(b), free(cc), free(ref);
@@ -66,30 +84,31 @@ static void conv_case_run(checker *c, subq_lrnnx_workspace *ws, const conv_case 
 typedef struct ssm_case {
     int64_t batch, length, h_in, h_out, n, lk;
     int kp, bp, cp;
+    bool half;
 } ssm_case;
 
 static void ssm_case_run(checker *c, subq_lrnnx_workspace *ws, const ssm_case *k)
 {
     double *x, *kern, *b, *cc;
-    subq_tensor *tx = operand(c, 3, (int64_t[]){k->batch, k->length, k->h_in}, 1, &x);
-    subq_tensor *tk = operand(c, 2, (int64_t[]){k->n, k->lk}, k->kp, &kern);
-    subq_tensor *tb = operand(c, 2, (int64_t[]){k->n, k->h_in}, k->bp, &b);
-    subq_tensor *tc = operand(c, 2, (int64_t[]){k->h_out, k->n}, k->cp, &cc);
+    subq_tensor *tx = operand(c, 3, (int64_t[]){k->batch, k->length, k->h_in}, 1, k->half, &x);
+    subq_tensor *tk = operand(c, 2, (int64_t[]){k->n, k->lk}, k->kp, k->half, &kern);
+    subq_tensor *tb = operand(c, 2, (int64_t[]){k->n, k->h_in}, k->bp, k->half, &b);
+    subq_tensor *tc = operand(c, 2, (int64_t[]){k->h_out, k->n}, k->cp, k->half, &cc);
     int64_t ys[3] = {k->batch, k->length, k->h_out};
     size_t count = (size_t)(k->batch * k->length * k->h_out);
     double *ref = check_alloc(count);
     ref_opt_ssm(k->batch, k->length, k->h_in, k->h_out, k->n, k->lk, x, kern, k->kp, b, k->bp, cc, k->cp, ref);
     for (int s = SUBQ_OPT_SSM_AUTO; s <= SUBQ_OPT_SSM_FACTORED; s++) {
         char label[160];
-        snprintf(label, sizeof label, "opt_ssm_forward strategy %d B%lld L%lld Hin%lld Hout%lld N%lld Lk%lld parts %d%d%d", s,
-                 (long long)k->batch, (long long)k->length, (long long)k->h_in, (long long)k->h_out, (long long)k->n,
-                 (long long)k->lk, k->kp, k->bp, k->cp);
-        subq_tensor *ty = check_poisoned(c, "y", 3, ys);
+        snprintf(label, sizeof label, "opt_ssm_forward strategy %d B%lld L%lld Hin%lld Hout%lld N%lld Lk%lld parts %d%d%d%s",
+                 s, (long long)k->batch, (long long)k->length, (long long)k->h_in, (long long)k->h_out,
+                 (long long)k->n, (long long)k->lk, k->kp, k->bp, k->cp, k->half ? " bf16 in, f16 y" : "");
+        subq_tensor *ty = output(c, 3, ys, k->half);
         subq_opt_ssm_options o = {.strategy = (subq_opt_ssm_strategy)s};
         if (tx && tk && tb && tc && ty &&
             check_ok(c, label, subq_opt_ssm_forward(c->stream, ws, tx, tk, tb, tc, &o, ty)) &&
             check_ok(c, label, subq_stream_wait(c->stream)))
-            check_close(c, label, ty, ref, count, TOL);
+            check_close(c, label, ty, ref, count, k->half ? TOL_HALF : TOL);
         subq_tensor_destroy(ty);
     }
     subq_tensor *all[] = {tx, tk, tb, tc};
@@ -157,11 +176,14 @@ void check_lrnnx_conv(checker *c)
         {REF_LRNNX_DIAGONAL, 3, 31, 1, 0, 0, 31, 2, 1, 0, 0}, {REF_LRNNX_FACTORED, 2, 11, 3, 2, 4, 11, 2, 2, 2, 2},
         {REF_LRNNX_FACTORED, 1, 30, 2, 3, 3, 30, 1, 2, 1, 2}, {REF_LRNNX_FACTORED, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1},
         {REF_LRNNX_FACTORED, 2, 97, 5, 7, 6, 97, 1, 2, 2, 1},
+        {REF_LRNNX_FULL, 2, 7, 3, 5, 0, 9, 1, 2, 0, 0, true},  {REF_LRNNX_DIAGONAL, 1, 1, 1, 0, 0, 1, 1, 1, 0, 0, true},
+        {REF_LRNNX_DIAGONAL, 3, 31, 5, 0, 0, 20, 2, 2, 0, 0, true}, {REF_LRNNX_FACTORED, 2, 11, 3, 2, 4, 11, 2, 1, 2, 2, true},
     };
     for (size_t i = 0; i < sizeof convs / sizeof convs[0]; i++) conv_case_run(c, ws, &convs[i]);
     const ssm_case ssms[] = {
         {2, 9, 3, 2, 4, 9, 2, 1, 2},    {1, 17, 1, 1, 1, 17, 2, 2, 2}, {3, 25, 5, 4, 7, 20, 2, 2, 1},
-        {4, 64, 8, 8, 2, 64, 2, 1, 1},  {2, 40, 2, 3, 16, 40, 1, 2, 2},
+        {4, 64, 8, 8, 2, 64, 2, 1, 1},  {2, 40, 2, 3, 16, 40, 1, 2, 2}, {2, 9, 3, 2, 4, 9, 2, 1, 2, true},
+        {1, 1, 1, 1, 1, 1, 1, 1, 1, true},
     };
     for (size_t i = 0; i < sizeof ssms / sizeof ssms[0]; i++) ssm_case_run(c, ws, &ssms[i]);
     choice(c);
