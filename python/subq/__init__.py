@@ -132,6 +132,16 @@ class Stream:
     def wait(self):
         _check(lib.subq_stream_wait(self._handle))
 
+    def set_profiling(self, enabled):
+        """Time every dispatch (serialised) from the next submission on; see subq_stream_set_profiling."""
+        _check(lib.subq_stream_set_profiling(self._handle, int(bool(enabled))))
+
+    def profile(self):
+        """[(kernel name, GPU ms)] of the most recent finished submission's dispatches, in order."""
+        entries, count = ctypes.POINTER(_lib.ProfileEntry)(), ctypes.c_int()
+        _check(lib.subq_stream_profile(self._handle, ctypes.byref(entries), ctypes.byref(count)))
+        return [(entries[i].kernel.decode(), entries[i].ms) for i in range(count.value)]
+
     def close(self):
         if self._handle:
             lib.subq_stream_destroy(self._handle)

@@ -104,6 +104,14 @@ _declare("subq_stream_destroy", None, c_void_p)
 _declare("subq_stream_submit", c_int, c_void_p)
 _declare("subq_stream_wait", c_int, c_void_p)
 _declare("subq_stream_gpu_time_ms", c_int, c_void_p, POINTER(c_double))
+
+
+class ProfileEntry(ctypes.Structure):
+    _fields_ = [("kernel", c_char_p), ("ms", c_double)]
+
+
+_declare("subq_stream_set_profiling", c_int, c_void_p, c_int)
+_declare("subq_stream_profile", c_int, c_void_p, POINTER(POINTER(ProfileEntry)), POINTER(c_int))
 _declare("subq_depthwise_conv", c_int, c_void_p, c_void_p, c_void_p, c_void_p, POINTER(DepthwiseConvOptions),
          c_void_p)
 _declare("subq_activation_apply", c_int, c_void_p, c_void_p, c_int, c_void_p)

@@ -98,6 +98,18 @@ def linears(ctx, r):
             F.linear(t64(x), t64(w)).numpy(), 1e-6 * math.sqrt(40))
 
 
+def profiling(ctx, r):
+    """The context's stream times each dispatch while profiling is on: a gate, then a norm."""
+    x = ctx.tensor(random(4, 6))
+    ctx._stream.set_profiling(True)
+    subq.norm(subq.gate(x, x, "silu"), "layer")
+    kernels = [name for name, ms in ctx._stream.profile() if ms >= 0]
+    ctx._stream.set_profiling(False)
+    r.record("profile names the last submission's dispatches", kernels in (["norm"], ["norm_subgroup"]),
+             str(kernels))
+    r.raises("profile while profiling is off raises SubqError", ctx._stream.profile, "profiling is off")
+
+
 def errors(ctx, r):
     r.raises("linear with mismatched K raises SubqError",
              lambda: subq.linear(ctx.tensor(random(4, 6)), ctx.tensor(random(5, 7))), "weight", "invalid argument")
@@ -108,7 +120,8 @@ def errors(ctx, r):
 def main():
     ctx = subq.Context()
     r = Results()
-    for part in (activations, gate_views, norms_channels_last, norms_channels_first, gated_norms, linears, errors):
+    for part in (activations, gate_views, norms_channels_last, norms_channels_first, gated_norms, linears, profiling,
+                 errors):
         part(ctx, r)
     return r.finish(ctx)
 
