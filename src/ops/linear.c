@@ -17,8 +17,10 @@ typedef struct tile_config {
     uint32_t bm, bn, bk, tm, tn;
 } tile_config;
 
-/* Preference order within each class; the first that fits the device is used. */
-static const tile_config LARGE[] = {{128, 128, 16, 8, 8}, {128, 128, 8, 8, 8}};
+/* Preference order within each class; the first that fits the device is used. Large blocks step K
+ * by 8: on an H100 (M = 65536, K = 768, N = 2304 and 768) 15-20% faster than by 16, and faster than
+ * 128 x 256, 256 x 128, 8 x 16 or 16 x 8 per invocation (measured 2026-11-22, vector loads). */
+static const tile_config LARGE[] = {{128, 128, 8, 8, 8}};
 static const tile_config SMALL[] = {{64, 64, 16, 4, 4}, {32, 32, 16, 4, 4}};
 static const tile_config TINY[] = {{32, 32, 16, 4, 4}};
 
