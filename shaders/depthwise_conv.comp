@@ -4,13 +4,20 @@
 // TRANSPOSE (channels-last x, y dense channels-first, Hyena's layout change): a workgroup takes
 // 32 channels x 32 positions, computes them with channels innermost (coalesced reads of x) and
 // writes them through shared memory with positions innermost (coalesced writes of y); one
-// invocation per element either way round wrote or read 4 bytes per 32-byte sector.
+// invocation per element either way round wrote or read 4 bytes per 32-byte sector. Kernels of at
+// most MAX_FIXED taps per axis are specialised there (FIXED_K*): the taps of the invocation's
+// channel in registers, the loops unrolled, every load issued before any is used.
+#extension GL_EXT_control_flow_attributes : require
 #extension GL_GOOGLE_include_directive : require
 #include "dtype.glsl"
 
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const uint DTYPES = 0u;
 layout(constant_id = 2) const bool TRANSPOSE = false; // then the workgroup is 256 invocations
+layout(constant_id = 3) const uint FIXED_KD = 0u;     // TRANSPOSE: the kernel's size, or 0 for any
+layout(constant_id = 4) const uint FIXED_KH = 0u;
+layout(constant_id = 5) const uint FIXED_KW = 0u;
+const bool FIXED = FIXED_KD * FIXED_KH * FIXED_KW != 0u;
 
 SUBQ_FLOAT_BUFFER(0, readonly, x)
 SUBQ_FLOAT_BUFFER(1, readonly, w)
@@ -62,6 +69,39 @@ float conv_at(uint o[5]) {
     return acc;
 }
 
+float taps[FIXED ? FIXED_KD * FIXED_KH * FIXED_KW : 1u];
+float bias_of_channel;
+
+void load_taps(uint channel) {
+    uint g = (p.channel_base + channel) / p.group_dim;
+    [[unroll]] for (uint i = 0u; i < FIXED_KD * FIXED_KH * FIXED_KW; i++)
+        taps[i] = SUBQ_LOAD(w, 1, p.w_first + g * FIXED_KD * FIXED_KH * FIXED_KW + i);
+    bias_of_channel = (p.flags & HAS_BIAS) != 0u ? SUBQ_LOAD(bias, 2, p.bias_first + g) : 0.0;
+}
+
+// conv_at for the specialised kernel: loads at clamped (always valid) addresses, padding zeroed after.
+float conv_fixed(uint o[5]) {
+    uint x_base = p.x_first + o[0] * p.x_stride[0] + o[1] * p.x_stride[1];
+    float acc = bias_of_channel;
+    [[unroll]] for (uint kd = 0u; kd < FIXED_KD; kd++) {
+        int d = int(o[2]) - p.pad[0] + int(kd);
+        [[unroll]] for (uint kh = 0u; kh < FIXED_KH; kh++) {
+            int h = int(o[3]) - p.pad[1] + int(kh);
+            [[unroll]] for (uint kw = 0u; kw < FIXED_KW; kw++) {
+                int ww = int(o[4]) - p.pad[2] + int(kw);
+                bool inside = d >= 0 && d < int(p.in_size[0]) && h >= 0 && h < int(p.in_size[1]) && ww >= 0 &&
+                              ww < int(p.in_size[2]);
+                uint at = x_base + uint(clamp(d, 0, int(p.in_size[0]) - 1)) * p.x_stride[2] +
+                          uint(clamp(h, 0, int(p.in_size[1]) - 1)) * p.x_stride[3] +
+                          uint(clamp(ww, 0, int(p.in_size[2]) - 1)) * p.x_stride[4];
+                float v = SUBQ_LOAD(x, 0, at);
+                acc += inside ? taps[(kd * FIXED_KH + kh) * FIXED_KW + kw] * v : 0.0;
+            }
+        }
+    }
+    return acc;
+}
+
 void spatial_of(uint s, inout uint o[5]) {
     o[4] = s % p.out_size[4];
     o[3] = (s / p.out_size[4]) % p.out_size[3];
@@ -97,12 +137,14 @@ void transposed() {
     if (b >= p.out_size[0]) return; // the whole workgroup
     uint c0 = (group / s_tiles) % c_tiles * TILE, s0 = group % s_tiles * TILE;
     uint lane = gl_LocalInvocationID.x % TILE, row = gl_LocalInvocationID.x / TILE, rows = gl_WorkGroupSize.x / TILE;
+    uint channel = min(c0 + lane, p.out_size[1] - 1u);
+    if (FIXED) load_taps(channel);
     for (uint j = row; j < TILE; j += rows) {
         uint o[5];
         o[0] = b;
-        o[1] = min(c0 + lane, p.out_size[1] - 1u);
+        o[1] = channel;
         spatial_of(min(s0 + j, spatial - 1u), o);
-        tile[lane * (TILE + 1u) + j] = conv_at(o);
+        tile[lane * (TILE + 1u) + j] = FIXED ? conv_fixed(o) : conv_at(o);
     }
     barrier();
     for (uint j = row; j < TILE; j += rows)

@@ -9,6 +9,7 @@
 #define CONV1D_PER_THREAD 4 /* outputs per invocation, time-major rows */
 #define CONV1D_STEPS 16     /* outputs per invocation, channel-major rows */
 #define TRANSPOSE_TILE 32   /* channels and positions of a workgroup of depthwise_conv.comp's TRANSPOSE */
+#define MAX_FIXED_K 7       /* per axis: TRANSPOSE specialises kernels up to this size */
 
 enum { CONV1D_CHANNELS_INNER, CONV1D_TIME_INNER, CONV1D_TRANSPOSE }; /* the shader's MODE */
 
@@ -212,10 +213,13 @@ subq_status subq_depthwise_conv(subq_stream *stream, const subq_tensor *x, const
     depthwise_push push = make_push(x, weight, bias, y, &g);
     bool transpose = transposes(x, y);
     const subq_tensor *tensors[4] = {x, weight, bias, y};
+    bool fixed = transpose && push.kernel_size[0] <= MAX_FIXED_K && push.kernel_size[1] <= MAX_FIXED_K &&
+                 push.kernel_size[2] <= MAX_FIXED_K;
     subq_kernel kernel = {
         .shader = subq_shader_for_dtypes(&subq_shader_depthwise_conv, &subq_shader_depthwise_conv_16, 4, tensors),
-        .bindings = 4, .push_bytes = sizeof push, .spec_count = 3,
-        .spec = {WORKGROUP, subq_tensor_dtype_codes(4, tensors), transpose}};
+        .bindings = 4, .push_bytes = sizeof push, .spec_count = 6,
+        .spec = {WORKGROUP, subq_tensor_dtype_codes(4, tensors), transpose, fixed ? push.kernel_size[0] : 0,
+                 fixed ? push.kernel_size[1] : 0, fixed ? push.kernel_size[2] : 0}};
     subq_arg args[4] = {{x, false}, {weight, false}, {bias ? bias : weight, false}, {y, true}};
     uint64_t invocations = (uint64_t)subq_tensor_numel(y);
     if (transpose) {

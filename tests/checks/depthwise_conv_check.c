@@ -165,6 +165,8 @@ static void grid_transpose(checker *c)
                           .channels_last = 1, .bias = 1});
     run_case(c, (dw_case){.batch = 1, .channels = 33, .groups = 11, .ndim = 3, .size = {3, 5, 4},
                           .kernel = {3, 1, 3}, .channels_last = 1});
+    run_case(c, (dw_case){.batch = 1, .channels = 40, .groups = 40, .ndim = 2, .size = {10, 6}, .kernel = {9, 2},
+                          .padding = SUBQ_PADDING_EXPLICIT, .pad = {4, 1}, .channels_last = 1, .bias = 1});
 }
 
 static void grid_nd(checker *c)
