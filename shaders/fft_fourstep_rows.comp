@@ -15,10 +15,6 @@
 layout(std430, binding = 0) buffer Scratch { vec2 scratch[]; };
 layout(std430, binding = 1) readonly buffer Spectrum { vec2 spectrum[]; };
 
-// NATURAL: the kernel's spectrum in rfft order, bin k at k; else bin k1 + N1 k2 at k1 N2 + k2
-// (rows as the scratch holds them). Bin M (Nyquist) at M in both.
-const bool NATURAL = (FLAGS & 8u) != 0u;
-
 // Signal s at s * SIGNAL_STRIDE, a padding float per 32 against bank conflicts.
 const uint SIGNAL_STRIDE = N + (N >> 5u);
 shared float sh[2u * WIDTH * SIGNAL_STRIDE];
@@ -27,9 +23,10 @@ uint signal_base;
 void stockham_put(uint i, float v) { sh[signal_base + i + (i >> 5u)] = v; }
 float stockham_get(uint i) { return sh[signal_base + i + (i >> 5u)]; }
 
+// The kernel's spectrum in the scratch's order: bin k1 + N1 k2 at k1 N2 + k2, bin M (Nyquist) at M.
 uint spectrum_row;
 
-vec2 bin(uint k1, uint k2) { return spectrum[spectrum_row + (NATURAL ? k1 + N1 * k2 : k1 * N2 + k2)]; }
+vec2 bin(uint k1, uint k2) { return spectrum[spectrum_row + k1 * N2 + k2]; }
 
 // mirror_of[m] = conj(Z[(M - k) mod M]) for k = k1 + N1 (t + T m): from signal `other`, point
 // (N2 - k2) mod N2 if first_row (k1 = 0), else N2 - 1 - k2.

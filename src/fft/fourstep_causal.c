@@ -9,12 +9,15 @@
 
 #define MIN_LOG_LENGTH 14 /* shorter rows are the fused kernel's */
 #define MAX_LOG_LENGTH 24 /* the twiddles' j / M stay exact in float */
+#define LOG_COLUMNS_BELOW 8
+#define MIN_LOG_N2 8
 #define MAX_LOG_N2 12
-#define LOG_POINTS 4
+#define LOG_COLUMN_POINTS 4
+#define LOG_ROW_POINTS 3
 #define TARGET_THREADS 256
 #define SCRATCH_CAP ((uint64_t)1 << 30)
 
-enum { HAS_PRE = 1, HAS_POST = 2, HAS_SHORTCUT = 4, NATURAL = 8 };
+enum { HAS_PRE = 1, HAS_POST = 2, HAS_SHORTCUT = 4 };
 
 typedef struct fourstep_push {
     uint32_t scratch_first, spectrum_first, x_first, pre_first, post_first, shortcut_first, y_first;
@@ -73,17 +76,19 @@ static uint32_t log2_floor(uint64_t v)
     return l;
 }
 
-/* Rows as long as shared memory allows (up to 2^MAX_LOG_N2 points), columns for the rest; about
- * TARGET_THREADS invocations per workgroup, fewer columns or pairs where shared memory runs out. */
+/* Columns of 2^LOG_COLUMNS_BELOW points or fewer, rows of 2^MIN_LOG_N2 to 2^MAX_LOG_N2 (shorter
+ * where shared memory runs out), about TARGET_THREADS invocations per workgroup. */
 static bool find_plan(const subq_context *ctx, int64_t length, subq_fourstep_plan *plan)
 {
     if (!ctx || length < 1 || (length & (length - 1)) != 0) return false;
     uint32_t log_m = log2_floor((uint64_t)length);
     if (log_m < MIN_LOG_LENGTH || log_m > MAX_LOG_LENGTH) return false;
-    for (uint32_t log_n2 = log_m - 1 < MAX_LOG_N2 ? log_m - 1 : MAX_LOG_N2; log_n2 >= 1; log_n2--) {
-        subq_fourstep_plan p = {.log_n1 = log_m - log_n2, .log_n2 = log_n2, .natural_spectrum = true};
-        p.log_column_points = p.log_n1 < LOG_POINTS ? p.log_n1 : LOG_POINTS;
-        p.log_row_points = log_n2 < LOG_POINTS ? log_n2 : LOG_POINTS;
+    uint32_t log_n2 = log_m - LOG_COLUMNS_BELOW;
+    log_n2 = log_n2 < MIN_LOG_N2 ? MIN_LOG_N2 : log_n2 > MAX_LOG_N2 ? MAX_LOG_N2 : log_n2;
+    for (; log_n2 >= 1; log_n2--) {
+        subq_fourstep_plan p = {.log_n1 = log_m - log_n2, .log_n2 = log_n2};
+        p.log_column_points = p.log_n1 < LOG_COLUMN_POINTS ? p.log_n1 : LOG_COLUMN_POINTS;
+        p.log_row_points = log_n2 < LOG_ROW_POINTS ? log_n2 : LOG_ROW_POINTS;
         uint32_t per_column = p.log_n1 - p.log_column_points, per_pair = log_n2 + 1 - p.log_row_points;
         uint32_t log_target = log2_floor(TARGET_THREADS);
         p.log_columns = per_column < log_target ? log_target - per_column : 0;
@@ -216,8 +221,7 @@ static subq_status record_launch(const subq_fft_conv_call *c, const subq_fourste
                                  const launch_views *v, const launch *l)
 {
     fourstep_push push = make_push(c, v, l);
-    uint32_t flags = (c->pre ? HAS_PRE : 0) | (c->post ? HAS_POST : 0) | (c->shortcut ? HAS_SHORTCUT : 0) |
-                     (plan->natural_spectrum ? NATURAL : 0);
+    uint32_t flags = (c->pre ? HAS_PRE : 0) | (c->post ? HAS_POST : 0) | (c->shortcut ? HAS_SHORTCUT : 0);
     const subq_tensor *x = &v->x, *pre = c->pre ? &v->pre : x, *post = c->post ? &v->post : x;
     const subq_tensor *shortcut = c->shortcut ? &v->shortcut : x;
     const subq_tensor *floats[6] = {NULL, x, c->pre ? pre : NULL, c->post ? post : NULL,
@@ -270,6 +274,28 @@ static subq_status record(const subq_fft_conv_call *c, const subq_fourstep_plan 
             SUBQ_TRY(record_launch(c, plan, &v, &l));
         }
     return SUBQ_OK;
+}
+
+/* [rows, L + 1, 2] views; bin k1 + N1 k2 to k1 N2 + k2, bin M stays: two strided copies. */
+subq_status subq_fft_conv_fourstep_order_spectrum(subq_stream *stream, const subq_tensor *bins, subq_tensor *ordered)
+{
+    subq_fourstep_plan plan;
+    int64_t rows = bins->shape[0], points = bins->shape[1];
+    SUBQ_TRY(subq_fft_conv_fourstep_default_plan(subq_stream_context(stream), points - 1, &plan));
+    int64_t n1 = (int64_t)1 << plan.log_n1, n2 = (int64_t)1 << plan.log_n2, m = n1 * n2;
+    int64_t shape[4] = {rows, n1, n2, 2}, from_strides[4] = {bins->strides[0], 2, 2 * n1, 1};
+    int64_t to_strides[4] = {ordered->strides[0], 2 * n2, 2, 1};
+    int64_t last_shape[2] = {rows, 2}, from_last[2] = {bins->strides[0], 1}, to_last[2] = {ordered->strides[0], 1};
+    subq_tensor *views[4] = {NULL};
+    subq_status status = subq_tensor_view(bins, 0, 4, shape, from_strides, &views[0]);
+    if (status == SUBQ_OK) status = subq_tensor_view(ordered, 0, 4, shape, to_strides, &views[1]);
+    if (status == SUBQ_OK) status = subq_tensor_view(bins, 2 * m, 2, last_shape, from_last, &views[2]);
+    if (status == SUBQ_OK)
+        status = subq_tensor_view(ordered, 2 * m, 2, last_shape, to_last, &views[3]);
+    if (status == SUBQ_OK) status = subq_tensor_copy(stream, views[0], views[1]);
+    if (status == SUBQ_OK) status = subq_tensor_copy(stream, views[2], views[3]);
+    for (int i = 0; i < 4; i++) subq_tensor_destroy(views[i]);
+    return status;
 }
 
 static subq_status check_spectrum(const subq_fft_conv_call *c, const subq_tensor *spectrum)

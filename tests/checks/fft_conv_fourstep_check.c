@@ -34,9 +34,8 @@ static void describe(const fourstep_case *k, char *buf, size_t size)
                         (long long)k->kernel_batch, k->pre ? " pre" : "", k->post ? " post" : "",
                         k->shortcut ? " shortcut" : "", k->layout, subq_dtype_name(k->dtype));
     if (k->planned)
-        snprintf(buf + used, size - (size_t)used, " plan %u/%u columns %u/%u rows %u/%u%s", p->log_n1, p->log_n2,
-                 p->log_columns, p->log_column_points, p->log_row_pairs, p->log_row_points,
-                 p->natural_spectrum ? " natural" : "");
+        snprintf(buf + used, size - (size_t)used, " plan %u/%u columns %u/%u rows %u/%u", p->log_n1, p->log_n2,
+                 p->log_columns, p->log_column_points, p->log_row_pairs, p->log_row_points);
 }
 
 /* In-place radix-2 FFT, exp(-2 pi i nk / n), n a power of two. */
@@ -67,7 +66,7 @@ static void host_fft(double *re, double *im, int64_t n)
 static int64_t bin_position(const subq_fourstep_plan *p, int64_t k)
 {
     int64_t n1 = (int64_t)1 << p->log_n1, n2 = (int64_t)1 << p->log_n2;
-    if (p->natural_spectrum || k == n1 * n2) return k;
+    if (k == n1 * n2) return k;
     return (k % n1) * n2 + k / n1;
 }
 
@@ -253,14 +252,13 @@ static void run_case(checker *c, const fourstep_case *k)
     free_data(&d);
 }
 
-/* Any plan for rows of 2^log_length that fits the device: the split, the points per invocation,
- * the columns and pairs per workgroup and the spectrum's order drawn at random. */
+/* Any plan for rows of 2^log_length that fits the device: the split, the points per invocation
+ * and the columns and pairs per workgroup drawn at random. */
 static bool random_plan(checker *c, uint32_t log_length, subq_fourstep_plan *plan)
 {
     for (int tries = 0; tries < 64; tries++) {
         uint32_t log_n2 = (uint32_t)check_random_int(c, 1, log_length - 1 < 12 ? log_length - 1 : 12);
-        subq_fourstep_plan p = {.log_n1 = log_length - log_n2, .log_n2 = log_n2,
-                                .natural_spectrum = check_random_int(c, 0, 1)};
+        subq_fourstep_plan p = {.log_n1 = log_length - log_n2, .log_n2 = log_n2};
         p.log_column_points = (uint32_t)check_random_int(c, 1, p.log_n1 < 5 ? p.log_n1 : 5);
         p.log_row_points = (uint32_t)check_random_int(c, 1, log_n2 < 5 ? log_n2 : 5);
         p.log_columns = (uint32_t)check_random_int(c, 0, log_n2 < 8 ? log_n2 : 8);
