@@ -86,8 +86,8 @@ static subq_status compute_spectrum(subq_stream *stream, subq_fft_kernel *fk, co
         int64_t shape[3] = {n, points, 2};
         status = subq_tensor_view(subq_fft_plan_spectrum(plan), 0, 3, shape, NULL, &from);
         if (status == SUBQ_OK) status = subq_tensor_view(fk->spectrum, row0 * points * 2, 3, shape, NULL, &to);
-        if (status == SUBQ_OK)
-            status = fourstep ? subq_fft_conv_fourstep_order_spectrum(stream, from, to) : subq_tensor_copy(stream, from, to);
+        if (status == SUBQ_OK && fourstep) status = subq_fft_conv_fourstep_order_spectrum(stream, from, to);
+        else if (status == SUBQ_OK) status = subq_tensor_copy(stream, from, to);
         subq_tensor_destroy(from);
         subq_tensor_destroy(to);
     }

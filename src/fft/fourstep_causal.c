@@ -9,11 +9,12 @@
 
 /* Plans as measured on an H100 (B = 4, C = 1024, L = 16K; B = 1, C = 64, L = 1M; and L = 64K,
  * 256K, 4M; two rounds agreeing within 0.5%): columns of 2^8 points or fewer and rows of 2^8 to
- * 2^12 (columns of 2^9-2^10 were up to 20% slower, rows of 2^7 7%); 8 points per invocation in
- * columns of up to 64 points (4% faster than 16) and in rows, 16 in longer columns and where a
- * pair of rows would take more than 512 invocations (rows of 4096: 4% faster); about 256
- * invocations per workgroup. At L = 8K the four-step path ran 3% slower than the fused kernel
- * (2% faster gated): those rows stay the fused kernel's. */
+ * 2^12 (longer columns were slower, 2^9 by 20% at 1M and 2^11 by 65% at 4M; longer rows with
+ * shorter columns by 9-17% at 16K-256K; rows of 2^7 by 7% at 16K); 8 points per invocation in
+ * columns of up to 64 points (4% faster than 16) and in rows (23% faster at 256 points), 16 in
+ * longer columns and where a pair of rows would take more than 512 invocations (rows of 4096:
+ * 4% faster); about 256 invocations per workgroup. At L = 8K the four-step path ran 3% slower
+ * than the fused kernel (2% faster gated): those rows stay the fused kernel's. */
 #define MIN_LOG_LENGTH 14
 #define MAX_LOG_LENGTH 24 /* the twiddles' j / M stay exact in float */
 #define LOG_COLUMNS_BELOW 8
@@ -314,9 +315,10 @@ static subq_status check_spectrum(const subq_fft_conv_call *c, const subq_tensor
         shape[3] != 2 || spectrum->strides[2] != 2 || spectrum->strides[3] != 1 ||
         (subq_tensor_binding(spectrum).first_element & 1) != 0 || (spectrum->strides[1] & 1) != 0 ||
         (shape[0] != 1 && (spectrum->strides[0] & 1) != 0))
-        return subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "spectrum: expected [1 or %lld, %lld, %lld, 2] with its bins "
+        return subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "spectrum: expected [%s%lld, %lld, %lld, 2] with its bins "
                                                       "dense and complex values 8-byte aligned",
-                         (long long)c->batch, (long long)c->channels, (long long)c->x->shape[2] + 1);
+                         c->batch == 1 ? "" : "1 or ", (long long)c->batch, (long long)c->channels,
+                         (long long)c->x->shape[2] + 1);
     return SUBQ_OK;
 }
 

@@ -237,7 +237,8 @@ static void run_case(checker *c, const fourstep_case *k)
     make_data(c, label, k, &d);
     check_view x = {0}, pre = {0}, post = {0}, shortcut = {0}, y = {0};
     bool ready = place(c, label, k, &x, 1, d.x) && place(c, label, k, &y, 3, NULL) &&
-                 (!k->pre || place(c, label, k, &pre, 2, d.pre)) && (!k->post || place(c, label, k, &post, 5, d.post)) &&
+                 (!k->pre || place(c, label, k, &pre, 2, d.pre)) &&
+                 (!k->post || place(c, label, k, &post, 5, d.post)) &&
                  (!k->shortcut || place_shortcut(c, label, k, &shortcut, d.shortcut));
     if (ready) {
         subq_fft_conv_call call = {.stream = c->stream, .x = x.view, .pre = k->pre ? pre.view : NULL,
@@ -285,11 +286,11 @@ static void grid_routed(checker *c)
 {
     int64_t k16 = c->quick ? 2048 : 16384;
     const fourstep_case cases[] = {
-        routed(3, 3, 16384, k16, 1, 7, 1, SUBQ_F32),      routed(1, 5, 16384, 1, 1, 0, 0, SUBQ_F32),
-        routed(3, 1, 16384, 777, 3, 5, 2, SUBQ_F32),      routed(1, 3, 16384, 4096, 1, 7, 2, SUBQ_F16),
-        routed(3, 1, 16384, 300, 3, 2, 1, SUBQ_BF16),     routed(3, 3, 32768, 2048, 3, 3, 2, SUBQ_F32),
-        routed(1, 1, 32768, 32768, 1, 6, 0, SUBQ_F32),    routed(1, 3, 65536, 1000, 1, 4, 1, SUBQ_F32),
-        routed(3, 1, 65536, 129, 1, 1, 2, SUBQ_BF16),     routed(1, 1, 1 << 20, 300, 1, 6, 0, SUBQ_F32),
+        routed(3, 3, 16384, k16, 1, 7, 1, SUBQ_F32),   routed(1, 5, 16384, 1, 1, 0, 0, SUBQ_F32),
+        routed(3, 1, 16384, 777, 3, 5, 2, SUBQ_F32),   routed(1, 3, 16384, 4096, 1, 7, 2, SUBQ_F16),
+        routed(3, 1, 16384, 300, 3, 2, 1, SUBQ_BF16),  routed(3, 3, 32768, 2048, 3, 3, 2, SUBQ_F32),
+        routed(1, 1, 32768, 32768, 1, 6, 0, SUBQ_F32), routed(1, 3, 65536, 1000, 1, 4, 1, SUBQ_F32),
+        routed(3, 1, 65536, 129, 1, 1, 2, SUBQ_BF16),  routed(1, 1, 1 << 20, 300, 1, 6, 0, SUBQ_F32),
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
         if (!c->quick || cases[i].len <= 32768 || cases[i].batch * cases[i].channels == 1) run_case(c, &cases[i]);
@@ -325,12 +326,44 @@ static void grid_launches(checker *c)
     run_case(c, &by_element);
 }
 
+/* The planned entry refuses a plan for another length or beyond the device, and spectra of
+ * another shape or with complex values off 8-byte alignment; nothing is recorded. */
+static void error_rows(checker *c)
+{
+    int64_t len = 16384, x_shape[3] = {1, 2, len}, bins = len + 1;
+    subq_tensor *x = check_tensor_random(c, 3, x_shape), *y = check_tensor_random(c, 3, x_shape);
+    subq_tensor *spectrum = check_tensor_random(c, 4, (int64_t[]){1, 2, bins, 2});
+    subq_tensor *short_spectrum = check_tensor_random(c, 4, (int64_t[]){1, 2, len, 2});
+    subq_tensor *storage = check_tensor_random(c, 1, (int64_t[]){2 * bins * 2 + 1});
+    subq_tensor *odd = check_tensor_view(c, storage, 1, 4, (int64_t[]){1, 2, bins, 2}, NULL);
+    subq_fourstep_plan plan, other_length, too_wide;
+    if (x && y && spectrum && short_spectrum && odd &&
+        check_ok(c, "errors: plan", subq_fft_conv_fourstep_default_plan(c->ctx, len, &plan))) {
+        other_length = plan, other_length.log_n2++;
+        too_wide = plan, too_wide.log_columns = plan.log_n2 + 1;
+        subq_fft_conv_call call = {.stream = c->stream, .x = x, .y = y, .batch = 1, .channels = 2};
+        check_ok(c, "errors: valid", subq_fft_conv_fourstep_planned(&call, &plan, spectrum));
+        subq_status status = subq_fft_conv_fourstep_planned(&call, &other_length, spectrum);
+        check_invalid(c, "errors: plan for another length", status, "plan: made for rows of length 2^15");
+        check_error(c, "errors: malformed plan", subq_fft_conv_fourstep_planned(&call, &too_wide, spectrum),
+                    SUBQ_ERROR_UNSUPPORTED, "plan");
+        check_invalid(c, "errors: spectrum bins", subq_fft_conv_fourstep_planned(&call, &plan, short_spectrum),
+                      "spectrum: expected [1, 2, 16385, 2]");
+        check_invalid(c, "errors: spectrum off alignment", subq_fft_conv_fourstep_planned(&call, &plan, odd),
+                      "8-byte aligned");
+        check_ok(c, "errors: stream", subq_stream_wait(c->stream));
+    }
+    subq_tensor *all[] = {x, y, spectrum, short_spectrum, odd, storage};
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++) subq_tensor_destroy(all[i]);
+}
+
 void check_fft_conv_fourstep(checker *c)
 {
     if (!subq_fft_conv_fourstep_supports(c->ctx, 16384)) {
         check_fail(c, "fft_conv_fourstep", "the device takes no rows of 2^14");
         return;
     }
+    error_rows(c);
     grid_routed(c);
     grid_planned(c);
     grid_launches(c);
