@@ -1,5 +1,6 @@
 /* subq_fft_conv: argument checks, then the path that records the call. */
 #include "fft/fft_conv.h"
+#include "fft/fourstep_causal.h"
 #include "fft/fused_causal.h"
 #include "runtime/args.h"
 
@@ -84,6 +85,14 @@ static bool fused_applies(const subq_fft_conv_call *c)
            subq_fft_conv_fused_supports(subq_fft_kernel_context(c->kernel), length);
 }
 
+/* Longer causal power-of-two rows take the four-step path (three dispatches), where the kernel
+ * object's spectrum is in the order its plan reads. */
+static bool fourstep_applies(const subq_fft_conv_call *c)
+{
+    return subq_fft_kernel_causal(c->kernel) &&
+           subq_fft_conv_fourstep_supports(subq_fft_kernel_context(c->kernel), subq_fft_kernel_length(c->kernel));
+}
+
 subq_status subq_fft_conv(subq_stream *stream, const subq_tensor *x, const subq_fft_kernel *fft_kernel,
                           const subq_fft_conv_extras *extras, subq_tensor *y)
 {
@@ -98,5 +107,6 @@ subq_status subq_fft_conv(subq_stream *stream, const subq_tensor *x, const subq_
     if (fused_applies(&call))
         return subq_fft_conv_fused(stream, x, subq_fft_kernel_spectrum(fft_kernel), call.pre, call.post,
                                    call.shortcut, y);
+    if (fourstep_applies(&call)) return subq_fft_conv_fourstep(&call);
     return subq_fft_conv_general(&call);
 }

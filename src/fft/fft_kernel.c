@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "fft/fft_kernel.h"
+#include "fft/fourstep_causal.h"
 #include "runtime/args.h"
 #include "subq_shaders.h"
 
@@ -55,7 +56,8 @@ static pack_push make_pack_push(const subq_fft_kernel *fk, const subq_tensor *ke
     return p;
 }
 
-/* Chunk by chunk: place into the plan's real scratch, R2C, copy the rows out. */
+/* Chunk by chunk: place into the plan's real scratch, R2C, copy the rows out (in the four-step
+ * path's order where that path will read them). */
 static subq_status compute_spectrum(subq_stream *stream, subq_fft_kernel *fk, const subq_tensor *kernel)
 {
     int64_t rows = fk->shape[0] * fk->shape[1], chunk, points = subq_fft_layout_spectrum_row(&fk->layout);
@@ -64,6 +66,7 @@ static subq_status compute_spectrum(subq_stream *stream, subq_fft_kernel *fk, co
     subq_fft_plan_key key = subq_fft_layout_plan_key(&fk->layout, chunk, false);
     SUBQ_TRY(subq_fft_plan_get(fk->ctx, &key, &plan));
     pack_push push = make_pack_push(fk, kernel);
+    bool fourstep = fk->layout.causal && subq_fft_conv_fourstep_supports(fk->ctx, subq_fft_kernel_length(fk));
     subq_kernel shader = {.shader = subq_shader_for_dtypes(&subq_shader_fft_kernel_pack, &subq_shader_fft_kernel_pack_16,
                                                            1, &kernel),
                           .bindings = 2, .push_bytes = sizeof push, .spec_count = 2,
@@ -83,7 +86,8 @@ static subq_status compute_spectrum(subq_stream *stream, subq_fft_kernel *fk, co
         int64_t shape[3] = {n, points, 2};
         status = subq_tensor_view(subq_fft_plan_spectrum(plan), 0, 3, shape, NULL, &from);
         if (status == SUBQ_OK) status = subq_tensor_view(fk->spectrum, row0 * points * 2, 3, shape, NULL, &to);
-        if (status == SUBQ_OK) status = subq_tensor_copy(stream, from, to);
+        if (status == SUBQ_OK && fourstep) status = subq_fft_conv_fourstep_order_spectrum(stream, from, to);
+        else if (status == SUBQ_OK) status = subq_tensor_copy(stream, from, to);
         subq_tensor_destroy(from);
         subq_tensor_destroy(to);
     }

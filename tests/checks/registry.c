@@ -11,6 +11,7 @@ void check_norm(checker *c);
 void check_linear(checker *c);
 void check_fft_conv(checker *c);
 void check_fft_conv_fused(checker *c);
+void check_fft_conv_fourstep(checker *c);
 void check_ckconv(checker *c);
 void check_hyena(checker *c);
 void check_lrnnx_conv(checker *c);
@@ -30,6 +31,7 @@ const check_entry subq_checks[] = {
     {"linear", check_linear},
     {"fft_conv", check_fft_conv},
     {"fft_conv_fused", check_fft_conv_fused},
+    {"fft_conv_fourstep", check_fft_conv_fourstep},
     {"ckconv", check_ckconv},
     {"hyena", check_hyena},
     {"lrnnx_conv", check_lrnnx_conv},

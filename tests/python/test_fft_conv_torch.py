@@ -36,6 +36,11 @@ CASES = [
     (1, 2, 1, (4, 5, 6), (7, 9, 11), False, "zero", (False, False, True)),
     # a kernel spectrum larger than lavapipe's 128 MiB binding: launches bind their channels only
     (1, 129, 1, (131072,), (131072,), True, "zero", (False, True, False)),
+    # the four-step path (power-of-two L from 2^14): odd channels, batch 1 and 3, per-batch kernels
+    (3, 3, 1, (16384,), (16384,), True, "zero", (True, True, True)),
+    (1, 5, 1, (32768,), (1000,), True, "zero", (False, False, True)),
+    (3, 1, 3, (65536,), (65536,), True, "zero", (True, False, False)),
+    (1, 1, 1, (1 << 20,), (1 << 20,), True, "zero", (False, True, True)),
 ]
 
 

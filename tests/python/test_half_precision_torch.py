@@ -133,10 +133,11 @@ def linear(ctx, r):
 
 
 def fft(ctx, r):
-    """Causal gated (the fused single-dispatch path at 1000, the general VkFFT path at 9000) and a
-    2D zero-padded conv; x, pre, post, shortcut, kernel and y all in the dtype."""
+    """Causal gated (the fused single-dispatch path at 1000, the general VkFFT path at 9000, the
+    four-step path at 16384) and a 2D zero-padded conv; x, pre, post, shortcut, kernel and y all in
+    the dtype."""
     from subq_torch import fft_conv_causal, fft_conv_nd
-    for size, causal in (((1000,), True), ((9000,), True), ((12, 10), False)):
+    for size, causal in (((1000,), True), ((9000,), True), ((16384,), True), ((12, 10), False)):
         shape = (2, 3, *size)
         kshape = (1, 3, *size) if causal else (1, 3, *[2 * n - 1 for n in size])
         for dtype in DTYPES:
