@@ -103,11 +103,12 @@ static subq_tensor *upload_shortcut(checker *c, const char *label, const fused_c
 
 static void describe(const fused_case *k, char *buf, size_t size)
 {
-    snprintf(buf, size, "fft_conv_fused B=%lld C=%lld L=%lld K=%lld Bk=%lld%s%s%s layout %d plan %u/%u/%u%s%s%s%s",
+    snprintf(buf, size, "fft_conv_fused B=%lld C=%lld L=%lld K=%lld Bk=%lld%s%s%s layout %d plan %u/%u/%u%s%s%s%s%s",
              (long long)k->batch, (long long)k->channels, (long long)k->len, (long long)k->kernel_len,
              (long long)k->kernel_batch, k->pre ? " pre" : "", k->post ? " post" : "",
              k->shortcut ? " shortcut" : "", k->layout, k->plan.log_size, k->plan.log_per_thread, k->plan.pairs,
              k->plan.split ? " split" : "", k->plan.pad ? " pad" : "", k->plan.packed ? " packed" : "",
+             k->plan.unroll ? " unrolled" : "",
              k->default_plan ? " (default)" : "");
 }
 
@@ -183,7 +184,7 @@ static subq_fused_plan random_plan(checker *c, const subq_fused_plan *fallback)
         subq_fused_plan p = {.log_size = log_size, .packed = packed,
                              .log_per_thread = (uint32_t)check_random_int(c, 1, log_size < 5 ? log_size : 5),
                              .pairs = 1u << check_random_int(c, 0, 3), .split = check_random_int(c, 0, 1),
-                             .pad = check_random_int(c, 0, 1)};
+                             .pad = check_random_int(c, 0, 1), .unroll = check_random_int(c, 0, 1)};
         if (subq_fft_conv_fused_plan_fits(c->ctx, &p)) return p;
     }
     return *fallback;
@@ -192,8 +193,10 @@ static subq_fused_plan random_plan(checker *c, const subq_fused_plan *fallback)
 /* One tap to full-length kernels; all extras, none, and random ones; every layout. */
 static void run_length(checker *c, int64_t len, int cases)
 {
-    subq_fused_plan fallback;
-    if (!check_ok(c, "default plan", subq_fft_conv_fused_default_plan(c->ctx, len, &fallback))) return;
+    subq_fused_plan fallback, gated;
+    if (!check_ok(c, "default plan", subq_fft_conv_fused_default_plan(c->ctx, len, false, &fallback)) ||
+        !check_ok(c, "default plan", subq_fft_conv_fused_default_plan(c->ctx, len, true, &gated)))
+        return;
     for (int v = 0; v < cases; v++) {
         int64_t batch = v == 0 ? 2 : check_random_int(c, 1, 3); /* v = 0: one spectrum per pair of rows */
         fused_case k = {.batch = batch, .channels = check_random_int(c, 1, 5), .len = len,
@@ -203,7 +206,7 @@ static void run_length(checker *c, int64_t len, int cases)
                         .post = v == 0 || (v > 1 && check_random_int(c, 0, 1)),
                         .shortcut = v == 0 || (v > 1 && check_random_int(c, 0, 1)),
                         .layout = (int)check_random_int(c, 0, 2), .default_plan = v < 2};
-        k.plan = k.default_plan ? fallback : random_plan(c, &fallback);
+        k.plan = !k.default_plan ? random_plan(c, &fallback) : k.pre || k.post || k.shortcut ? gated : fallback;
         run_case(c, &k);
     }
 }
@@ -286,7 +289,7 @@ typedef struct fused_call {
 static void error_rows(checker *c, const fixture *f)
 {
     subq_fused_plan plan, wrong_size, too_big;
-    if (!check_ok(c, "plan", subq_fft_conv_fused_default_plan(c->ctx, L, &plan))) return;
+    if (!check_ok(c, "plan", subq_fft_conv_fused_default_plan(c->ctx, L, true, &plan))) return;
     wrong_size = plan, wrong_size.log_size++;
     too_big = plan, too_big.pairs = 1u << 20;
     const fused_call rows[] = {
