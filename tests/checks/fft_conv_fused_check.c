@@ -1,7 +1,8 @@
 /* The fused causal FFT conv against ref_fftconv_causal's direct sums: every power-of-two length
  * the device supports and lengths between, kernels from one tap to full length, shared and
  * per-batch spectra, every combination of pre, post and shortcut, strided and permuted views,
- * and random plans besides the default one. The spectrum comes from a host FFT in double. */
+ * and random plans besides the default one; f16 and bf16 at rest. The spectrum comes from a host
+ * FFT in double. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -221,6 +222,93 @@ static void grid(checker *c)
         if (between[i] > 0 && (!c->quick || between[i] < 200)) run_length(c, between[i], 2);
 }
 
+/* A tensor of dtype starting `offset` elements into its storage, holding values rounded to the
+ * dtype; values becomes what it holds. */
+static subq_tensor *upload_as(checker *c, const char *label, subq_dtype dtype, int rank, const int64_t *shape,
+                              int64_t offset, double *values)
+{
+    int64_t n = 1;
+    for (int i = 0; i < rank; i++) n *= shape[i];
+    int64_t total = n + offset;
+    subq_tensor *exact = check_upload(c, label, rank, shape, values), *storage = NULL, *view = NULL;
+    subq_tensor *back = check_tensor_empty(c, SUBQ_F32, rank, shape);
+    float *rounded = malloc((size_t)n * sizeof *rounded);
+    if (!rounded) exit(2);
+    bool ok = exact && back && check_ok(c, label, subq_tensor_create(c->ctx, dtype, 1, &total, &storage)) &&
+              check_ok(c, label, subq_tensor_view(storage, offset, rank, shape, NULL, &view)) &&
+              check_ok(c, label, subq_tensor_copy(c->stream, exact, view)) &&
+              check_ok(c, label, subq_tensor_copy(c->stream, view, back)) &&
+              check_ok(c, label, subq_stream_submit(c->stream)) && check_ok(c, label, subq_stream_wait(c->stream)) &&
+              check_ok(c, label, subq_tensor_download(back, rounded, (size_t)n * sizeof *rounded));
+    for (int64_t i = 0; ok && i < n; i++) values[i] = rounded[i];
+    free(rounded);
+    subq_tensor *all[] = {exact, back, storage};
+    for (int i = 0; i < 3; i++) subq_tensor_destroy(all[i]);
+    if (ok) return view;
+    subq_tensor_destroy(view);
+    return NULL;
+}
+
+/* y (dtype, of shape) against want, through a copy to f32. */
+static void close_as(checker *c, const char *label, const subq_tensor *y, const int64_t *shape, const double *want,
+                     double tol)
+{
+    subq_tensor *back = check_tensor_empty(c, SUBQ_F32, 3, shape);
+    if (back && check_ok(c, label, subq_tensor_copy(c->stream, y, back)) &&
+        check_ok(c, label, subq_stream_submit(c->stream)) && check_ok(c, label, subq_stream_wait(c->stream)))
+        check_close(c, label, back, want, (size_t)subq_tensor_numel(back), tol);
+    subq_tensor_destroy(back);
+}
+
+/* x, pre, post, shortcut and y in dtype (the spectrum stays f32) on the default plan: rows
+ * starting at even elements with an even length load and store neighbours as one access, the
+ * others one by one. y is poisoned first; the reference takes the inputs as rounded. */
+static void run_half(checker *c, subq_dtype dtype, int64_t len, int64_t offset, bool gated)
+{
+    enum { HB = 2, HC = 3 };
+    char label[128];
+    snprintf(label, sizeof label, "fft_conv_fused %s B=%d C=%d L=%lld offset %lld%s",
+             dtype == SUBQ_F16 ? "f16" : "bf16", HB, HC, (long long)len, (long long)offset, gated ? " gated" : "");
+    fused_case k = {.batch = HB, .channels = HC, .len = len, .kernel_len = len, .kernel_batch = 1};
+    fused_data d;
+    make_data(c, &k, &d);
+    int64_t shape[3] = {HB, HC, len}, channels = HC, n = HB * HC * len;
+    int64_t bins = subq_fft_conv_fused_fft_size(len) / 2 + 1, spectrum_shape[4] = {1, HC, bins, 2};
+    double *nan_values = check_alloc((size_t)n);
+    for (int64_t i = 0; i < n; i++) nan_values[i] = NAN;
+    subq_tensor *x = upload_as(c, label, dtype, 3, shape, offset, d.x);
+    subq_tensor *pre = gated ? upload_as(c, label, dtype, 3, shape, offset, d.pre) : NULL;
+    subq_tensor *post = gated ? upload_as(c, label, dtype, 3, shape, offset, d.post) : NULL;
+    subq_tensor *shortcut = gated ? upload_as(c, label, dtype, 1, &channels, offset, d.shortcut) : NULL;
+    subq_tensor *y = upload_as(c, label, dtype, 3, shape, offset, nan_values);
+    subq_tensor *spectrum = check_upload(c, label, 4, spectrum_shape, d.spectrum);
+    ref_fftconv_extras extras = {.shortcut = gated ? d.shortcut : NULL, .pre = gated ? d.pre : NULL,
+                                 .post = gated ? d.post : NULL};
+    ref_fftconv_causal(d.x, d.kernel, &extras, d.want, HB, HC, len, len, 1);
+    if (x && y && spectrum && (!gated || (pre && post && shortcut)) &&
+        check_ok(c, label, subq_fft_conv_fused(c->stream, x, spectrum, pre, post, shortcut, y)))
+        close_as(c, label, y, shape, d.want, dtype == SUBQ_F16 ? 1e-3 : 8e-3);
+    subq_tensor *all[] = {x, pre, post, shortcut, y, spectrum};
+    for (int i = 0; i < 6; i++) subq_tensor_destroy(all[i]);
+    free(nan_values);
+    free_data(&d);
+}
+
+/* Pairs of rows (L = 1024), packed rows loaded in pairs (4096, 8192 where it fits) and one by one
+ * (odd offset, odd length). */
+static void half_grid(checker *c)
+{
+    bool long_rows = subq_fft_conv_fused_supports(c->ctx, 8192);
+    run_half(c, SUBQ_F16, 1024, 0, true);
+    run_half(c, SUBQ_F16, 4096, 0, true);
+    run_half(c, SUBQ_F16, 4096, 0, false);
+    run_half(c, SUBQ_F16, 4096, 1, true);
+    run_half(c, SUBQ_F16, 4095, 0, true);
+    if (long_rows) run_half(c, SUBQ_F16, 8192, 0, true);
+    run_half(c, SUBQ_BF16, 4096, 0, true);
+    run_half(c, SUBQ_BF16, 1024, 1, true);
+}
+
 /* Bad inputs: each row breaks one argument of a valid call. */
 #pragma GCC diagnostic ignored "-Woverride-init"
 
@@ -344,4 +432,5 @@ void check_fft_conv_fused(checker *c)
     error_rows(c, &f);
     release_fixture(&f);
     grid(c);
+    half_grid(c);
 }
