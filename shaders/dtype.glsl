@@ -50,11 +50,30 @@ uvec4 subq_bf16_bits4(vec4 v) {
         else if (SUBQ_DTYPE(binding_) == 1u) name##4_h[i] = f16vec4(v);          \
         else name##4_b[i] = u16vec4(subq_bf16_bits4(v));                         \
     } while (false)
+// Pairs of neighbours (index i counts pairs; 8-byte aligned for f32, 4-byte for 16-bit).
+#define SUBQ_FLOAT2_BUFFER(binding_, access_, name)                                             \
+    layout(std430, binding = binding_) access_ buffer name##_F32x2 { vec2 name##2[]; };         \
+    layout(std430, binding = binding_) access_ buffer name##_F16x2 { f16vec2 name##2_h[]; };    \
+    layout(std430, binding = binding_) access_ buffer name##_BF16x2 { u16vec2 name##2_b[]; };
+#define SUBQ_LOAD2(name, binding_, i)                                                   \
+    (SUBQ_DTYPE(binding_) == 0u   ? name##2[i]                                          \
+     : SUBQ_DTYPE(binding_) == 1u ? vec2(name##2_h[i])                                  \
+                                  : uintBitsToFloat(uvec2(name##2_b[i]) << 16))
+#define SUBQ_STORE2(name, binding_, i, v)                                                    \
+    do {                                                                                     \
+        if (SUBQ_DTYPE(binding_) == 0u) name##2[i] = (v);                                    \
+        else if (SUBQ_DTYPE(binding_) == 1u) name##2_h[i] = f16vec2(v);                      \
+        else name##2_b[i] = u16vec2(uvec2(subq_bf16_bits((v).x), subq_bf16_bits((v).y)));    \
+    } while (false)
 #else
 #define SUBQ_FLOAT4_BUFFER(binding_, access_, name) \
     layout(std430, binding = binding_) access_ buffer name##_F32x4 { vec4 name##4[]; };
 #define SUBQ_LOAD4(name, binding_, i) (name##4[i])
 #define SUBQ_STORE4(name, binding_, i, v) name##4[i] = (v)
+#define SUBQ_FLOAT2_BUFFER(binding_, access_, name) \
+    layout(std430, binding = binding_) access_ buffer name##_F32x2 { vec2 name##2[]; };
+#define SUBQ_LOAD2(name, binding_, i) (name##2[i])
+#define SUBQ_STORE2(name, binding_, i, v) name##2[i] = (v)
 #define SUBQ_FLOAT_BUFFER(binding_, access_, name) \
     layout(std430, binding = binding_) access_ buffer name##_F32 { float name[]; };
 #define SUBQ_LOAD(name, binding_, i) (name[i])

@@ -11,7 +11,7 @@
 // a[m]. A Stockham pass of radix E (REM for the first) transforms them there; the next pass's
 // points arrive through shared memory, one component at a time under SPLIT_EXCHANGE (half the
 // memory). The first forward pass knows that the upper half of its input is the zero padding.
-// Loops over points unroll, so a[] stays in registers; loops over passes do not.
+// Loops over points unroll, so a[] stays in registers; loops over passes unroll under UNROLL.
 #extension GL_EXT_control_flow_attributes : require
 #include "fft.glsl"
 
@@ -27,6 +27,9 @@ const bool HAS_SHORTCUT = (FLAGS & 4u) != 0u;
 const bool SEPARATE = (FLAGS & 8u) != 0u;
 const uint PAD = (FLAGS >> 4u) & 1u; // one padding element per 128 bytes against bank conflicts
 const bool PACKED = (FLAGS & 32u) != 0u;
+const bool PAIRED = (FLAGS & 96u) == 96u; // PACKED with even-aligned rows of even length
+const bool SPECTRUM_PAIRED = (FLAGS & 128u) != 0u; // spectrum rows even-aligned: bins as vec2
+const bool UNROLL = (FLAGS & 256u) != 0u;
 
 const uint P = 1u << LOG_P;
 const uint E = 1u << LOG_E;
@@ -41,6 +44,12 @@ SUBQ_FLOAT_BUFFER(2, readonly, pre)
 SUBQ_FLOAT_BUFFER(3, readonly, post)
 SUBQ_FLOAT_BUFFER(4, readonly, shortcut)
 SUBQ_FLOAT_BUFFER(5, writeonly, y)
+// Neighbours as one access (PAIRED, SPECTRUM_PAIRED).
+SUBQ_FLOAT2_BUFFER(0, readonly, x)
+layout(std430, binding = 1) readonly buffer Spectrum2 { vec2 spectrum2[]; };
+SUBQ_FLOAT2_BUFFER(2, readonly, pre)
+SUBQ_FLOAT2_BUFFER(3, readonly, post)
+SUBQ_FLOAT2_BUFFER(5, writeonly, y)
 
 layout(push_constant) uniform Params {
     uint x_first, spectrum_first, pre_first, post_first, shortcut_first, y_first;
@@ -61,31 +70,29 @@ const uint PAIR_STRIDE = P + PAD * (P >> PAD_SHIFT);
 shared vec2 sh[PAIRS * PAIR_STRIDE];
 #endif
 
-vec2 a[E];         // point t + T * m of the pair's signal
-vec2 mirror_of[E]; // SEPARATE, PACKED: conj(Z[-k]) for k = t + T * m
-vec2 u[E / 2u];    // the gated inputs, kept for the shortcut (points 2n, 2n + 1 if PACKED)
+vec2 a[E]; // point t + T * m of the pair's signal
 uint t, pair_base;
 bool valid[2];
 uint x_row[2], y_row[2], pre_row[2], post_row[2], spectrum_row[2];
 float d[2];
 
+uint shared_index(uint i) { return pair_base + i + PAD * (i >> PAD_SHIFT); }
+
 void put(uint i, vec2 v, uint c)
 {
-    uint at = pair_base + i + PAD * (i >> PAD_SHIFT);
 #ifdef SPLIT_EXCHANGE
-    sh[at] = v[c];
+    sh[shared_index(i)] = v[c];
 #else
-    sh[at] = v;
+    sh[shared_index(i)] = v;
 #endif
 }
 
 void get(uint i, inout vec2 v, uint c)
 {
-    uint at = pair_base + i + PAD * (i >> PAD_SHIFT);
 #ifdef SPLIT_EXCHANGE
-    v[c] = sh[at];
+    v[c] = sh[shared_index(i)];
 #else
-    v = sh[at];
+    v = sh[shared_index(i)];
 #endif
 }
 
@@ -153,19 +160,26 @@ void pass(uint log_r, uint ns, bool zero_upper)
     }
 }
 
+// Pass i >= 1: radix E over sub-transforms of length 2^(LOG_REM + (i - 1) LOG_E), after the
+// exchange that pass i - 1 (radix REM for the first) needs.
+void later_pass(uint i)
+{
+    uint log_ns = LOG_REM + (i - 1u) * LOG_E, log_r = i == 1u ? LOG_REM : LOG_E;
+    exchange(log_r, 1u << (log_ns - log_r));
+    pass(LOG_E, 1u << log_ns, false);
+}
+
 // Forward P-point FFT: point t + T * m in a[m] before, frequency t + T * m in a[m] after. The
-// passes after the first share one copy of their code, half the size of unrolled passes: on an
-// H100 unrolled passes were up to a third faster at some plans but 2-5x slower at neighbouring
-// ones, where these loops ran evenly.
+// later passes unrolled (UNROLL) fold their indices and twiddle arguments to constants; looped,
+// they share one copy of their code. Each was much the faster at some plans on an H100
+// (fused_causal.c), so the plan chooses.
 void fft(bool zero_upper)
 {
     pass(LOG_REM, 1u, zero_upper);
-    uint log_r = LOG_REM, ns = 1u;
-    [[dont_unroll]] for (uint i = 1u; i < PASSES; i++) {
-        exchange(log_r, ns);
-        ns <<= log_r;
-        log_r = LOG_E;
-        pass(LOG_E, ns, false);
+    if (UNROLL) {
+        [[unroll]] for (uint i = 1u; i < PASSES; i++) later_pass(i);
+    } else {
+        [[dont_unroll]] for (uint i = 1u; i < PASSES; i++) later_pass(i);
     }
 }
 
@@ -189,14 +203,24 @@ float gated(uint h, uint n)
     return HAS_PRE ? SUBQ_LOAD(x, 0, x_row[h] + n) * SUBQ_LOAD(pre, 2, pre_row[h] + n) : SUBQ_LOAD(x, 0, x_row[h] + n);
 }
 
+// Samples 2n and 2n + 1 of row 0 (PAIRED: both exist when the first does).
+vec2 gated_pair(uint n)
+{
+    if (PAIRED) {
+        if (!valid[0] || 2u * n >= p.len) return vec2(0.0);
+        vec2 v = SUBQ_LOAD2(x, 0, (x_row[0] >> 1u) + n);
+        return HAS_PRE ? v * SUBQ_LOAD2(pre, 2, (pre_row[0] >> 1u) + n) : v;
+    }
+    return vec2(gated(0u, 2u * n), gated(0u, 2u * n + 1u));
+}
+
+// Point n of the signal: two rows, or even and odd samples of one.
+vec2 input_point(uint n) { return PACKED ? gated_pair(n) : vec2(gated(0u, n), gated(1u, n)); }
+
 // Only points below P / 2 can hold data: the rest is the padding.
 void load_input()
 {
-    [[unroll]] for (uint m = 0u; m < E / 2u; m++) {
-        uint n = t + T * m;
-        a[m] = PACKED ? vec2(gated(0u, 2u * n), gated(0u, 2u * n + 1u)) : vec2(gated(0u, n), gated(1u, n));
-        u[m] = a[m];
-    }
+    [[unroll]] for (uint m = 0u; m < E / 2u; m++) a[m] = input_point(t + T * m);
 }
 
 // Bin k of the full P-point spectrum of a real kernel: conj(S[P - k]) above P / 2. Like irfft,
@@ -205,22 +229,10 @@ vec2 spectrum_bin(uint h, uint m)
 {
     uint k = t + T * m;
     uint at = spectrum_row[h] + 2u * (m < E / 2u ? k : P - k);
-    vec2 s = vec2(spectrum[at], spectrum[at + 1u]);
+    vec2 s = SPECTRUM_PAIRED ? spectrum2[at >> 1u] : vec2(spectrum[at], spectrum[at + 1u]);
     if (m >= E / 2u) s.y = -s.y;
     if (t == 0u && (m == 0u || m == E / 2u)) s.y = 0.0;
     return s;
-}
-
-// mirror_of[m] = conj(Z[(P - k) mod P]) for k = t + T * m.
-void mirror()
-{
-    [[unroll]] for (uint c = 0u; c < COMPONENTS; c++) {
-        barrier();
-        [[unroll]] for (uint m = 0u; m < E; m++) put(t + T * m, a[m], c);
-        barrier();
-        [[unroll]] for (uint m = 0u; m < E; m++) get((P - t - T * m) & (P - 1u), mirror_of[m], c);
-    }
-    [[unroll]] for (uint m = 0u; m < E; m++) mirror_of[m] = cconj(mirror_of[m]);
 }
 
 // PACKED: Z = FFT(u[2n] + i u[2n+1]) gives the even and odd halves' spectra
@@ -228,48 +240,78 @@ void mirror()
 // U[k] = E + w O and U[k + P] = E - w O, w = exp(-2 pi i k / 2P). With V = U S (S[k + P] =
 // conj S[P - k]; S[P] the Nyquist bin at k = 0) the output's even and odd halves transform
 // together as Z' = (V[k] + V[k + P]) + i conj(w) (V[k] - V[k + P]); then conjugate for the inverse.
-void multiply_packed()
+// w for k = t + T * m is w(t) times the constant exp(-2 pi i m / 2E).
+vec2 multiply_packed_bin(uint m, vec2 z, vec2 mirrored, vec2 w_t)
 {
-    mirror();
-    [[unroll]] for (uint m = 0u; m < E; m++) {
-        uint k = t + T * m;
-        uint at = spectrum_row[0] + 2u * k, mirrored = spectrum_row[0] + 2u * (P - k);
-        vec2 s_lo = vec2(spectrum[at], k == 0u ? 0.0 : spectrum[at + 1u]);
-        vec2 s_hi = vec2(spectrum[mirrored], k == 0u ? 0.0 : -spectrum[mirrored + 1u]);
-        vec2 w = turn(float(k) / float(2u * P));
-        vec2 even = 0.5 * (a[m] + mirror_of[m]), odd = cmul(w, 0.5 * (a[m] - mirror_of[m]));
-        odd = vec2(odd.y, -odd.x); // divided by i
-        vec2 lo = cmul(even + odd, s_lo), hi = cmul(even - odd, s_hi);
-        vec2 rotated = cmul(cconj(w), lo - hi);
-        a[m] = cconj(lo + hi + vec2(-rotated.y, rotated.x));
-    }
+    uint k = t + T * m;
+    uint at = spectrum_row[0] + 2u * k, flipped = spectrum_row[0] + 2u * (P - k);
+    vec2 s_lo = SPECTRUM_PAIRED ? spectrum2[at >> 1u] : vec2(spectrum[at], spectrum[at + 1u]);
+    vec2 s_hi = SPECTRUM_PAIRED ? spectrum2[flipped >> 1u] : vec2(spectrum[flipped], spectrum[flipped + 1u]);
+    if (k == 0u) s_lo.y = s_hi.y = 0.0;
+    s_hi.y = -s_hi.y;
+    vec2 w = m == 0u ? w_t : cmul(w_t, ROOTS64[(32u >> LOG_E) * m]);
+    vec2 even = 0.5 * (z + mirrored), odd = cmul(w, 0.5 * (z - mirrored));
+    odd = vec2(odd.y, -odd.x); // divided by i
+    vec2 lo = cmul(even + odd, s_lo), hi = cmul(even - odd, s_hi);
+    vec2 rotated = cmul(cconj(w), lo - hi);
+    return cconj(lo + hi + vec2(-rotated.y, rotated.x));
 }
 
 // Z = U0 + i U1 with U0 = (Z + conj Z(-k)) / 2 and U1 = (Z - conj Z(-k)) / 2i, so
 // U0 S0 + i U1 S1 = Z (S0 + S1) / 2 + conj Z(-k) (S0 - S1) / 2; then conjugate for the inverse.
-void multiply()
+vec2 multiply_separate_bin(uint m, vec2 z, vec2 mirrored)
 {
-    if (PACKED) {
-        multiply_packed();
-        return;
-    }
-    if (SEPARATE) mirror();
-    [[unroll]] for (uint m = 0u; m < E; m++) {
-        vec2 s0 = spectrum_bin(0u, m);
-        if (SEPARATE) {
-            vec2 s1 = spectrum_bin(1u, m);
-            a[m] = cconj(cmul(a[m], 0.5 * (s0 + s1)) + cmul(mirror_of[m], 0.5 * (s0 - s1)));
-        } else {
-            a[m] = cconj(cmul(a[m], s0));
-        }
-    }
+    vec2 s0 = spectrum_bin(0u, m), s1 = spectrum_bin(1u, m);
+    return cconj(cmul(z, 0.5 * (s0 + s1)) + cmul(mirrored, 0.5 * (s0 - s1)));
 }
 
-void store(uint h, uint n, float conv, float gated_input)
+vec2 multiply_bin(uint m, vec2 z, vec2 mirrored, vec2 w_t)
+{
+    return PACKED ? multiply_packed_bin(m, z, mirrored, w_t) : multiply_separate_bin(m, z, mirrored);
+}
+
+uint mirror_index(uint m) { return shared_index((P - t - T * m) & (P - 1u)); }
+
+// Rows of one spectrum multiply in place. Others, and packed rows, need conj(Z[-k]) too: it
+// arrives through shared memory (the real parts first under SPLIT_EXCHANGE) and is used as it
+// comes, rather than held for all E bins.
+void multiply()
+{
+    if (!PACKED && !SEPARATE) {
+        [[unroll]] for (uint m = 0u; m < E; m++) a[m] = cconj(cmul(a[m], spectrum_bin(0u, m)));
+        return;
+    }
+    vec2 w_t = PACKED ? turn(float(t) / float(2u * P)) : vec2(1.0, 0.0);
+    barrier();
+    [[unroll]] for (uint m = 0u; m < E; m++) put(t + T * m, a[m], 0u);
+    barrier();
+#ifdef SPLIT_EXCHANGE
+    float mirrored_re[E];
+    [[unroll]] for (uint m = 0u; m < E; m++) mirrored_re[m] = sh[mirror_index(m)];
+    barrier();
+    [[unroll]] for (uint m = 0u; m < E; m++) put(t + T * m, a[m], 1u);
+    barrier();
+    [[unroll]] for (uint m = 0u; m < E; m++)
+        a[m] = multiply_bin(m, a[m], vec2(mirrored_re[m], -sh[mirror_index(m)]), w_t);
+#else
+    [[unroll]] for (uint m = 0u; m < E; m++) a[m] = multiply_bin(m, a[m], cconj(sh[mirror_index(m)]), w_t);
+#endif
+}
+
+// The shortcut's input is read again (mostly an L2 hit) rather than held through the FFTs.
+void store(uint h, uint n, float conv)
 {
     if (!valid[h]) return;
-    float v = HAS_SHORTCUT ? conv + d[h] * gated_input : conv;
+    float v = HAS_SHORTCUT ? conv + d[h] * gated(h, n) : conv;
     SUBQ_STORE(y, 5, y_row[h] + n, HAS_POST ? v * SUBQ_LOAD(post, 3, post_row[h] + n) : v);
+}
+
+void store_pair(uint n, vec2 conv)
+{
+    if (!valid[0]) return;
+    vec2 v = HAS_SHORTCUT ? conv + d[0] * gated_pair(n) : conv;
+    if (HAS_POST) v *= SUBQ_LOAD2(post, 3, (post_row[0] >> 1u) + n);
+    SUBQ_STORE2(y, 5, (y_row[0] >> 1u) + n, v);
 }
 
 // The inverse FFT of the conjugate left conj(y0 + i y1) in a[m] for the first P / 2 points
@@ -278,12 +320,14 @@ void store_output()
 {
     [[unroll]] for (uint m = 0u; m < E / 2u; m++) {
         uint n = t + T * m;
-        if (PACKED) {
-            if (2u * n < p.len) store(0u, 2u * n, a[m].x, u[m].x);
-            if (2u * n + 1u < p.len) store(0u, 2u * n + 1u, -a[m].y, u[m].y);
+        if (PAIRED) {
+            if (2u * n < p.len) store_pair(n, vec2(a[m].x, -a[m].y));
+        } else if (PACKED) {
+            if (2u * n < p.len) store(0u, 2u * n, a[m].x);
+            if (2u * n + 1u < p.len) store(0u, 2u * n + 1u, -a[m].y);
         } else if (n < p.len) {
-            store(0u, n, a[m].x, u[m].x);
-            store(1u, n, -a[m].y, u[m].y);
+            store(0u, n, a[m].x);
+            store(1u, n, -a[m].y);
         }
     }
 }

@@ -6,21 +6,42 @@
 #include "runtime/args.h"
 #include "subq_shaders.h"
 
-/* Defaults measured on an H100 (B = 16, C = 768, L = 1K-4K), the fastest of the plans tried at
- * every length: one pair per workgroup once it has 256 invocations (two were 15-50% slower), 8
- * points per invocation up to 2048-point FFTs and 16 beyond, real and imaginary parts exchanged
- * in turn through padded shared memory. Rows packed one per signal from 8192-point real FFTs
- * (L = 4096) on: 22% faster there (a 4096-point signal per 256 invocations, two workgroups per
- * SM, where a pair took 512 invocations and one), 35-55% slower at L = 1024-2048; and at
- * L = 8192 pairs no longer fit 48 KB. 32 points per invocation spilled there (4x slower gated). */
-#define TARGET_THREADS 256
+/* Defaults measured on an H100 (fp32 B = 16, C = 768 up to L = 4096, B = 8 at 8192; f16 at rest
+ * B = 64; ms per call; "gated" has pre, post and shortcut), the fastest of the plans tried:
+ *  - L = 1024, pairs of rows in 2048-point FFTs: 16 points per invocation with the passes
+ *    unrolled 0.081 (looped 0.109; 8 points 0.106 unrolled, 0.138 looped; 32 points 0.105;
+ *    two pairs per workgroup 0.099). Gated, 8 points unrolled 0.129 (looped 0.159; 16 points
+ *    0.165 looped, 0.188 unrolled at 125 registers where ungated took 96); f16 gated the same
+ *    choice, 0.509 (16 points looped 0.576).
+ *  - L = 2048, pairs: 16 points unrolled 0.188 (looped 0.227, 8 points 0.240, packed 0.201).
+ *  - L = 4096, packed 4096-point rows: 16 points looped, 0.518 (unrolled 0.536; 32 points
+ *    unrolled 0.496 but erratic elsewhere, see below). f16 gated: 16 points looped took 2.35
+ *    in one build and 10.2 in the next (a register cliff), so 8 points unrolled as gated rows
+ *    take at every length, 2.51 (16 unrolled 2.62).
+ *  - L = 8192, packed 8192-point rows: 8 points unrolled 0.777, the gated choice too (16
+ *    unrolled 0.770; 32 looped 0.695, but its twiddles, powers up to the 31st, missed the fp32
+ *    error bound the checks hold: 2.1e-6 of the largest output where 2e-6 is allowed). Gated,
+ *    8 points unrolled 0.878 (32 unrolled 0.943, 16 unrolled 0.977, 32 looped 1.09); f16 gated
+ *    6.40 (16 unrolled 6.70, 32 unrolled 7.00). At 32 points (up to 255 registers) unrolling
+ *    was 0.60 ms in one build and 1.58 in another.
+ * Real and imaginary parts exchanged in turn through padded shared memory: whole complex values
+ * were slower everywhere (L = 1024: 0.108 against 0.081, gated 0.31 against 0.19). Rows packed
+ * one per signal from 8192-point real FFTs (L = 4096) on: 22% faster there with the old looped
+ * plans, slower at L = 1024-2048; at L = 8192 pairs no longer fit 48 KB.
+ * Tried and dropped (same machine, same harness): twiddles from a table in a storage buffer (all
+ * powers, or the first of each pass) within +-5% of turn() once passes unrolled, and needing a
+ * table per context; loading the input as a radix-2 first pass leaves it (that pass only copies
+ * at L = 8192) 4% faster fp32 gated, 15% slower f16; unrolling the direction loop too, 10-50%
+ * slower; the gated input kept in registers for the shortcut rather than read again, within 5%
+ * either way at the cost of registers. Breakdown at L = 1024 (E = 8, looped): loads and stores
+ * alone 0.039 ms, forward FFT 0.072, both FFTs without the multiply 0.136 of 0.141; at 8192
+ * (E = 16, looped) 0.171, 0.404, 0.715 of 0.932, the packed split being the rest. */
+#define TARGET_THREADS 128
 #define LOG_PACKED_SIZE 13
-#define LOG_SMALL_PER_THREAD 3
-#define LOG_LARGE_PER_THREAD 4
-#define LOG_LARGE_SIZE 12
 #define MAX_LOG_SIZE 30
 
-enum { HAS_PRE = 1, HAS_POST = 2, HAS_SHORTCUT = 4, SEPARATE = 8, PAD = 16, PACKED = 32 };
+enum { HAS_PRE = 1, HAS_POST = 2, HAS_SHORTCUT = 4, SEPARATE = 8, PAD = 16, PACKED = 32, PAIRED = 64,
+       SPECTRUM_PAIRED = 128, UNROLL = 256 };
 
 typedef struct fused_push {
     uint32_t x_first, spectrum_first, pre_first, post_first, shortcut_first, y_first;
@@ -72,34 +93,46 @@ bool subq_fft_conv_fused_plan_fits(const subq_context *ctx, const subq_fused_pla
            plan_shared_bytes(plan) <= ctx->info.max_shared_memory_bytes;
 }
 
-/* Fewer signals per workgroup before giving up the padding, and that before the other way of
- * carrying rows (pairs or packed, the faster first). Exchanging whole complex values (split =
- * false) takes twice the memory and was no faster; plans can still ask for it. */
-static bool find_plan(const subq_context *ctx, int64_t length, subq_fused_plan *plan)
+/* The measured choice above of points per invocation and unrolling for a signal of 2^log_size
+ * points. Lengths not measured take their nearest measured neighbour's. */
+static subq_fused_plan preferred_plan(uint32_t log_size, bool packed, bool gated)
+{
+    subq_fused_plan p = {.log_size = log_size, .log_per_thread = 3, .split = true, .packed = packed, .unroll = true};
+    if (!gated && !packed) p.log_per_thread = 4;
+    else if (!gated && log_size < LOG_PACKED_SIZE) p.log_per_thread = 4, p.unroll = false;
+    if (p.log_per_thread > log_size) p.log_per_thread = log_size;
+    return p;
+}
+
+/* Fewer signals per workgroup, then more points per invocation (fewer invocations), before giving
+ * up the padding, and that before the other way of carrying rows (pairs or packed, the faster
+ * first). Exchanging whole complex values (split = false) takes twice the memory and was slower;
+ * plans can still ask for it. */
+static bool find_plan(const subq_context *ctx, int64_t length, bool gated, subq_fused_plan *plan)
 {
     if (subq_fft_conv_fused_fft_size(length) == 0) return false;
     bool packed_first = log2_fft_size(length) >= LOG_PACKED_SIZE;
     for (int i = 0; i < 4; i++) {
         bool packed = packed_first == (i < 2);
-        uint32_t log_size = log2_fft_size(length) - packed;
-        uint32_t log_e = log_size >= LOG_LARGE_SIZE ? LOG_LARGE_PER_THREAD : LOG_SMALL_PER_THREAD;
-        if (log_e > log_size) log_e = log_size;
-        uint32_t threads_per_signal = 1u << (log_size - log_e);
-        subq_fused_plan p = {.log_size = log_size, .log_per_thread = log_e,
-                             .pairs = threads_per_signal < TARGET_THREADS ? TARGET_THREADS / threads_per_signal : 1,
-                             .split = true, .pad = i % 2 == 0, .packed = packed};
-        while (p.pairs > 1 && !subq_fft_conv_fused_plan_fits(ctx, &p)) p.pairs /= 2;
-        if (subq_fft_conv_fused_plan_fits(ctx, &p)) {
-            *plan = p;
-            return true;
+        subq_fused_plan p = preferred_plan(log2_fft_size(length) - packed, packed, gated);
+        p.pad = i % 2 == 0;
+        for (; p.log_per_thread <= 5 && p.log_per_thread <= p.log_size; p.log_per_thread++) {
+            uint32_t threads_per_signal = 1u << (p.log_size - p.log_per_thread);
+            p.pairs = threads_per_signal < TARGET_THREADS ? TARGET_THREADS / threads_per_signal : 1;
+            while (p.pairs > 1 && !subq_fft_conv_fused_plan_fits(ctx, &p)) p.pairs /= 2;
+            if (subq_fft_conv_fused_plan_fits(ctx, &p)) {
+                *plan = p;
+                return true;
+            }
         }
     }
     return false;
 }
 
-subq_status subq_fft_conv_fused_default_plan(const subq_context *ctx, int64_t length, subq_fused_plan *plan)
+subq_status subq_fft_conv_fused_default_plan(const subq_context *ctx, int64_t length, bool gated,
+                                             subq_fused_plan *plan)
 {
-    if (find_plan(ctx, length, plan)) return SUBQ_OK;
+    if (find_plan(ctx, length, gated, plan)) return SUBQ_OK;
     if (subq_fft_conv_fused_fft_size(length) == 0)
         return subq_fail(SUBQ_ERROR_UNSUPPORTED, "x: rows of length %lld are beyond the fused FFT conv",
                          (long long)length);
@@ -112,7 +145,7 @@ subq_status subq_fft_conv_fused_default_plan(const subq_context *ctx, int64_t le
 bool subq_fft_conv_fused_supports(const subq_context *ctx, int64_t length)
 {
     subq_fused_plan plan;
-    return ctx && find_plan(ctx, length, &plan);
+    return ctx && find_plan(ctx, length, false, &plan);
 }
 
 /* [B, C, L] with the L axis dense. */
@@ -167,14 +200,23 @@ static subq_status check_args(const subq_stream *s, const fused_args *a)
     return SUBQ_OK;
 }
 
+/* Whether t (absent: yes) starts its rows on even elements: binding offsets are 16-byte aligned. */
+static bool even_rows(const subq_tensor *t)
+{
+    return !t || (subq_push_first(t) % 2 == 0 && t->strides[0] % 2 == 0 && t->strides[1] % 2 == 0);
+}
+
 /* Rows pair up in (channel, batch) order, batch fastest: with a shared kernel and an even batch
  * both rows of a pair have one spectrum, and the pairs of a channel run together (its spectrum
  * stays in cache). Otherwise the shader separates the two rows' spectra. Packed rows have one. */
 static uint32_t plan_flags(const subq_fused_plan *plan, const fused_args *a)
 {
     bool shared_spectrum = plan->packed || (a->spectrum->shape[0] == 1 && a->x->shape[0] % 2 == 0);
+    bool paired = a->x->shape[2] % 2 == 0 && even_rows(a->x) && even_rows(a->pre) && even_rows(a->post) &&
+                  even_rows(a->y);
     return (a->pre ? HAS_PRE : 0) | (a->post ? HAS_POST : 0) | (a->shortcut ? HAS_SHORTCUT : 0) |
-           (shared_spectrum ? 0 : SEPARATE) | (plan->pad ? PAD : 0) | (plan->packed ? PACKED : 0);
+           (shared_spectrum ? 0 : SEPARATE) | (plan->pad ? PAD : 0) | (plan->packed ? PACKED : 0) |
+           (paired ? PAIRED : 0) | (even_rows(a->spectrum) ? SPECTRUM_PAIRED : 0) | (plan->unroll ? UNROLL : 0);
 }
 
 /* The L axis is dense: only the batch and channel strides travel. */
@@ -249,6 +291,7 @@ subq_status subq_fft_conv_fused(subq_stream *stream, const subq_tensor *x, const
     fused_args a = {x, spectrum, pre, post, shortcut, y};
     SUBQ_TRY(check_args(stream, &a));
     subq_fused_plan plan;
-    SUBQ_TRY(subq_fft_conv_fused_default_plan(subq_stream_context(stream), x->shape[2], &plan));
+    SUBQ_TRY(subq_fft_conv_fused_default_plan(subq_stream_context(stream), x->shape[2], pre || post || shortcut,
+                                              &plan));
     return record(stream, &plan, &a);
 }

@@ -37,10 +37,13 @@ typedef struct subq_fused_plan {
     bool pad;                /* a padding element per 128 bytes of shared memory (bank conflicts) */
     bool packed;             /* one row per signal, even points real and odd imaginary: half the
                                 shared memory per row */
+    bool unroll;             /* the passes unrolled rather than looped */
 } subq_fused_plan;
 
-/* The plan subq_fft_conv_fused uses; SUBQ_ERROR_UNSUPPORTED when none fits the device. */
-subq_status subq_fft_conv_fused_default_plan(const subq_context *ctx, int64_t length, subq_fused_plan *plan);
+/* The plan subq_fft_conv_fused uses, gated meaning with any of pre, post or shortcut;
+ * SUBQ_ERROR_UNSUPPORTED when none fits the device. */
+subq_status subq_fft_conv_fused_default_plan(const subq_context *ctx, int64_t length, bool gated,
+                                             subq_fused_plan *plan);
 /* Whether a plan fits the device's limits. */
 bool subq_fft_conv_fused_plan_fits(const subq_context *ctx, const subq_fused_plan *plan);
 /* subq_fft_conv_fused with a given plan; it must be for P of this L and fit the device. */

@@ -1,7 +1,8 @@
 /* The fused causal FFT conv against ref_fftconv_causal's direct sums: every power-of-two length
  * the device supports and lengths between, kernels from one tap to full length, shared and
  * per-batch spectra, every combination of pre, post and shortcut, strided and permuted views,
- * and random plans besides the default one. The spectrum comes from a host FFT in double. */
+ * and random plans besides the default one; f16 and bf16 at rest. The spectrum comes from a host
+ * FFT in double. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,11 +104,12 @@ static subq_tensor *upload_shortcut(checker *c, const char *label, const fused_c
 
 static void describe(const fused_case *k, char *buf, size_t size)
 {
-    snprintf(buf, size, "fft_conv_fused B=%lld C=%lld L=%lld K=%lld Bk=%lld%s%s%s layout %d plan %u/%u/%u%s%s%s%s",
+    snprintf(buf, size, "fft_conv_fused B=%lld C=%lld L=%lld K=%lld Bk=%lld%s%s%s layout %d plan %u/%u/%u%s%s%s%s%s",
              (long long)k->batch, (long long)k->channels, (long long)k->len, (long long)k->kernel_len,
              (long long)k->kernel_batch, k->pre ? " pre" : "", k->post ? " post" : "",
              k->shortcut ? " shortcut" : "", k->layout, k->plan.log_size, k->plan.log_per_thread, k->plan.pairs,
              k->plan.split ? " split" : "", k->plan.pad ? " pad" : "", k->plan.packed ? " packed" : "",
+             k->plan.unroll ? " unrolled" : "",
              k->default_plan ? " (default)" : "");
 }
 
@@ -183,7 +185,7 @@ static subq_fused_plan random_plan(checker *c, const subq_fused_plan *fallback)
         subq_fused_plan p = {.log_size = log_size, .packed = packed,
                              .log_per_thread = (uint32_t)check_random_int(c, 1, log_size < 5 ? log_size : 5),
                              .pairs = 1u << check_random_int(c, 0, 3), .split = check_random_int(c, 0, 1),
-                             .pad = check_random_int(c, 0, 1)};
+                             .pad = check_random_int(c, 0, 1), .unroll = check_random_int(c, 0, 1)};
         if (subq_fft_conv_fused_plan_fits(c->ctx, &p)) return p;
     }
     return *fallback;
@@ -192,8 +194,10 @@ static subq_fused_plan random_plan(checker *c, const subq_fused_plan *fallback)
 /* One tap to full-length kernels; all extras, none, and random ones; every layout. */
 static void run_length(checker *c, int64_t len, int cases)
 {
-    subq_fused_plan fallback;
-    if (!check_ok(c, "default plan", subq_fft_conv_fused_default_plan(c->ctx, len, &fallback))) return;
+    subq_fused_plan fallback, gated;
+    if (!check_ok(c, "default plan", subq_fft_conv_fused_default_plan(c->ctx, len, false, &fallback)) ||
+        !check_ok(c, "default plan", subq_fft_conv_fused_default_plan(c->ctx, len, true, &gated)))
+        return;
     for (int v = 0; v < cases; v++) {
         int64_t batch = v == 0 ? 2 : check_random_int(c, 1, 3); /* v = 0: one spectrum per pair of rows */
         fused_case k = {.batch = batch, .channels = check_random_int(c, 1, 5), .len = len,
@@ -203,7 +207,7 @@ static void run_length(checker *c, int64_t len, int cases)
                         .post = v == 0 || (v > 1 && check_random_int(c, 0, 1)),
                         .shortcut = v == 0 || (v > 1 && check_random_int(c, 0, 1)),
                         .layout = (int)check_random_int(c, 0, 2), .default_plan = v < 2};
-        k.plan = k.default_plan ? fallback : random_plan(c, &fallback);
+        k.plan = !k.default_plan ? random_plan(c, &fallback) : k.pre || k.post || k.shortcut ? gated : fallback;
         run_case(c, &k);
     }
 }
@@ -216,6 +220,93 @@ static void grid(checker *c)
     const int64_t between[] = {3, 5, 12, 100, 1000, longest - 1, longest / 2 + 1};
     for (size_t i = 0; i < sizeof between / sizeof *between; i++)
         if (between[i] > 0 && (!c->quick || between[i] < 200)) run_length(c, between[i], 2);
+}
+
+/* A tensor of dtype starting `offset` elements into its storage, holding values rounded to the
+ * dtype; values becomes what it holds. */
+static subq_tensor *upload_as(checker *c, const char *label, subq_dtype dtype, int rank, const int64_t *shape,
+                              int64_t offset, double *values)
+{
+    int64_t n = 1;
+    for (int i = 0; i < rank; i++) n *= shape[i];
+    int64_t total = n + offset;
+    subq_tensor *exact = check_upload(c, label, rank, shape, values), *storage = NULL, *view = NULL;
+    subq_tensor *back = check_tensor_empty(c, SUBQ_F32, rank, shape);
+    float *rounded = malloc((size_t)n * sizeof *rounded);
+    if (!rounded) exit(2);
+    bool ok = exact && back && check_ok(c, label, subq_tensor_create(c->ctx, dtype, 1, &total, &storage)) &&
+              check_ok(c, label, subq_tensor_view(storage, offset, rank, shape, NULL, &view)) &&
+              check_ok(c, label, subq_tensor_copy(c->stream, exact, view)) &&
+              check_ok(c, label, subq_tensor_copy(c->stream, view, back)) &&
+              check_ok(c, label, subq_stream_submit(c->stream)) && check_ok(c, label, subq_stream_wait(c->stream)) &&
+              check_ok(c, label, subq_tensor_download(back, rounded, (size_t)n * sizeof *rounded));
+    for (int64_t i = 0; ok && i < n; i++) values[i] = rounded[i];
+    free(rounded);
+    subq_tensor *all[] = {exact, back, storage};
+    for (int i = 0; i < 3; i++) subq_tensor_destroy(all[i]);
+    if (ok) return view;
+    subq_tensor_destroy(view);
+    return NULL;
+}
+
+/* y (dtype, of shape) against want, through a copy to f32. */
+static void close_as(checker *c, const char *label, const subq_tensor *y, const int64_t *shape, const double *want,
+                     double tol)
+{
+    subq_tensor *back = check_tensor_empty(c, SUBQ_F32, 3, shape);
+    if (back && check_ok(c, label, subq_tensor_copy(c->stream, y, back)) &&
+        check_ok(c, label, subq_stream_submit(c->stream)) && check_ok(c, label, subq_stream_wait(c->stream)))
+        check_close(c, label, back, want, (size_t)subq_tensor_numel(back), tol);
+    subq_tensor_destroy(back);
+}
+
+/* x, pre, post, shortcut and y in dtype (the spectrum stays f32) on the default plan: rows
+ * starting at even elements with an even length load and store neighbours as one access, the
+ * others one by one. y is poisoned first; the reference takes the inputs as rounded. */
+static void run_half(checker *c, subq_dtype dtype, int64_t len, int64_t offset, bool gated)
+{
+    enum { HB = 2, HC = 3 };
+    char label[128];
+    snprintf(label, sizeof label, "fft_conv_fused %s B=%d C=%d L=%lld offset %lld%s",
+             dtype == SUBQ_F16 ? "f16" : "bf16", HB, HC, (long long)len, (long long)offset, gated ? " gated" : "");
+    fused_case k = {.batch = HB, .channels = HC, .len = len, .kernel_len = len, .kernel_batch = 1};
+    fused_data d;
+    make_data(c, &k, &d);
+    int64_t shape[3] = {HB, HC, len}, channels = HC, n = HB * HC * len;
+    int64_t bins = subq_fft_conv_fused_fft_size(len) / 2 + 1, spectrum_shape[4] = {1, HC, bins, 2};
+    double *nan_values = check_alloc((size_t)n);
+    for (int64_t i = 0; i < n; i++) nan_values[i] = NAN;
+    subq_tensor *x = upload_as(c, label, dtype, 3, shape, offset, d.x);
+    subq_tensor *pre = gated ? upload_as(c, label, dtype, 3, shape, offset, d.pre) : NULL;
+    subq_tensor *post = gated ? upload_as(c, label, dtype, 3, shape, offset, d.post) : NULL;
+    subq_tensor *shortcut = gated ? upload_as(c, label, dtype, 1, &channels, offset, d.shortcut) : NULL;
+    subq_tensor *y = upload_as(c, label, dtype, 3, shape, offset, nan_values);
+    subq_tensor *spectrum = check_upload(c, label, 4, spectrum_shape, d.spectrum);
+    ref_fftconv_extras extras = {.shortcut = gated ? d.shortcut : NULL, .pre = gated ? d.pre : NULL,
+                                 .post = gated ? d.post : NULL};
+    ref_fftconv_causal(d.x, d.kernel, &extras, d.want, HB, HC, len, len, 1);
+    if (x && y && spectrum && (!gated || (pre && post && shortcut)) &&
+        check_ok(c, label, subq_fft_conv_fused(c->stream, x, spectrum, pre, post, shortcut, y)))
+        close_as(c, label, y, shape, d.want, dtype == SUBQ_F16 ? 1e-3 : 8e-3);
+    subq_tensor *all[] = {x, pre, post, shortcut, y, spectrum};
+    for (int i = 0; i < 6; i++) subq_tensor_destroy(all[i]);
+    free(nan_values);
+    free_data(&d);
+}
+
+/* Pairs of rows (L = 1024), packed rows loaded in pairs (4096, 8192 where it fits) and one by one
+ * (odd offset, odd length). */
+static void half_grid(checker *c)
+{
+    bool long_rows = subq_fft_conv_fused_supports(c->ctx, 8192);
+    run_half(c, SUBQ_F16, 1024, 0, true);
+    run_half(c, SUBQ_F16, 4096, 0, true);
+    run_half(c, SUBQ_F16, 4096, 0, false);
+    run_half(c, SUBQ_F16, 4096, 1, true);
+    run_half(c, SUBQ_F16, 4095, 0, true);
+    if (long_rows) run_half(c, SUBQ_F16, 8192, 0, true);
+    run_half(c, SUBQ_BF16, 4096, 0, true);
+    run_half(c, SUBQ_BF16, 1024, 1, true);
 }
 
 /* Bad inputs: each row breaks one argument of a valid call. */
@@ -286,7 +377,7 @@ typedef struct fused_call {
 static void error_rows(checker *c, const fixture *f)
 {
     subq_fused_plan plan, wrong_size, too_big;
-    if (!check_ok(c, "plan", subq_fft_conv_fused_default_plan(c->ctx, L, &plan))) return;
+    if (!check_ok(c, "plan", subq_fft_conv_fused_default_plan(c->ctx, L, true, &plan))) return;
     wrong_size = plan, wrong_size.log_size++;
     too_big = plan, too_big.pairs = 1u << 20;
     const fused_call rows[] = {
@@ -341,4 +432,5 @@ void check_fft_conv_fused(checker *c)
     error_rows(c, &f);
     release_fixture(&f);
     grid(c);
+    half_grid(c);
 }
