@@ -62,7 +62,7 @@ float conv_at(uint o[5]) {
             for (uint kw = 0u; kw < p.kernel_size[2]; kw++) {
                 int ww = int(o[4]) - p.pad[2] + int(kw);
                 if (ww < 0 || ww >= int(p.in_size[2])) continue;
-                acc += SUBQ_LOAD(w, 1, w_row + kw) * SUBQ_LOAD(x, 0, row + uint(ww) * p.x_stride[4]);
+                acc = fma(SUBQ_LOAD(w, 1, w_row + kw), SUBQ_LOAD(x, 0, row + uint(ww) * p.x_stride[4]), acc);
             }
         }
     }
@@ -79,7 +79,9 @@ void load_taps(uint channel) {
     bias_of_channel = (p.flags & HAS_BIAS) != 0u ? SUBQ_LOAD(bias, 2, p.bias_first + g) : 0.0;
 }
 
-// conv_at for the specialised kernel: loads at clamped (always valid) addresses, padding zeroed after.
+// conv_at for the specialised kernel: loads at clamped (always valid) addresses, padding skipped
+// after. Both add the taps in the same order with explicit fma, so that every layout rounds alike
+// (context parallelism compares a channels-first path with this one to 1e-6).
 float conv_fixed(uint o[5]) {
     uint x_base = p.x_first + o[0] * p.x_stride[0] + o[1] * p.x_stride[1];
     float acc = bias_of_channel;
@@ -95,7 +97,7 @@ float conv_fixed(uint o[5]) {
                           uint(clamp(h, 0, int(p.in_size[1]) - 1)) * p.x_stride[3] +
                           uint(clamp(ww, 0, int(p.in_size[2]) - 1)) * p.x_stride[4];
                 float v = SUBQ_LOAD(x, 0, at);
-                acc += inside ? taps[(kd * FIXED_KH + kh) * FIXED_KW + kw] * v : 0.0;
+                acc = inside ? fma(taps[(kd * FIXED_KH + kh) * FIXED_KW + kw], v, acc) : acc;
             }
         }
     }
