@@ -38,30 +38,6 @@ static void describe(const fourstep_case *k, char *buf, size_t size)
                  p->log_columns, p->log_column_points, p->log_row_pairs, p->log_row_points);
 }
 
-/* In-place radix-2 FFT, exp(-2 pi i nk / n), n a power of two. */
-static void host_fft(double *re, double *im, int64_t n)
-{
-    for (int64_t i = 1, j = 0; i < n; i++) {
-        int64_t bit = n >> 1;
-        for (; j & bit; bit >>= 1) j ^= bit;
-        j |= bit;
-        if (i < j) {
-            double r = re[i], m = im[i];
-            re[i] = re[j], im[i] = im[j], re[j] = r, im[j] = m;
-        }
-    }
-    for (int64_t len = 2; len <= n; len <<= 1)
-        for (int64_t k = 0; k < len / 2; k++) {
-            double wr = cos(-2 * M_PI * (double)k / (double)len), wi = sin(-2 * M_PI * (double)k / (double)len);
-            for (int64_t i = k; i < n; i += len) {
-                int64_t j = i + len / 2;
-                double tr = re[j] * wr - im[j] * wi, ti = re[j] * wi + im[j] * wr;
-                re[j] = re[i] - tr, im[j] = im[i] - ti;
-                re[i] += tr, im[i] += ti;
-            }
-        }
-}
-
 /* Where the plan reads bin k (k <= L). */
 static int64_t bin_position(const subq_fourstep_plan *p, int64_t k)
 {
@@ -79,7 +55,7 @@ static double *host_spectrum(const fourstep_case *k, const double *kernel)
     for (int64_t row = 0; row < rows; row++) {
         for (int64_t i = 0; i < points; i++) re[i] = i < k->kernel_len ? kernel[row * k->kernel_len + i] : 0.0;
         for (int64_t i = 0; i < points; i++) im[i] = 0.0;
-        host_fft(re, im, points);
+        ref_fft(re, im, points);
         for (int64_t f = 0; f < bins; f++) {
             int64_t at = (row * bins + bin_position(&k->plan, f)) * 2;
             spectrum[at] = re[f] / (double)points;

@@ -20,31 +20,6 @@ typedef struct fused_case {
     bool default_plan;
 } fused_case;
 
-/* In-place radix-2 FFT, exp(-2 pi i nk / n), n a power of two. */
-static void host_fft(double *re, double *im, int64_t n)
-{
-    for (int64_t i = 1, j = 0; i < n; i++) {
-        int64_t bit = n >> 1;
-        for (; j & bit; bit >>= 1) j ^= bit;
-        j |= bit;
-        if (i < j) {
-            double r = re[i], m = im[i];
-            re[i] = re[j], im[i] = im[j], re[j] = r, im[j] = m;
-        }
-    }
-    for (int64_t len = 2; len <= n; len <<= 1) {
-        for (int64_t k = 0; k < len / 2; k++) {
-            double wr = cos(-2 * M_PI * (double)k / (double)len), wi = sin(-2 * M_PI * (double)k / (double)len);
-            for (int64_t i = k; i < n; i += len) {
-                int64_t j = i + len / 2;
-                double tr = re[j] * wr - im[j] * wi, ti = re[j] * wi + im[j] * wr;
-                re[j] = re[i] - tr, im[j] = im[i] - ti;
-                re[i] += tr, im[i] += ti;
-            }
-        }
-    }
-}
-
 /* rfft(k zero-padded to P) / P for every kernel row: [Bk, C, P/2 + 1, 2]. */
 static double *host_spectrum(const fused_case *k, const double *kernel)
 {
@@ -55,7 +30,7 @@ static double *host_spectrum(const fused_case *k, const double *kernel)
     for (int64_t row = 0; row < rows; row++) {
         for (int64_t i = 0; i < points; i++) re[i] = i < k->kernel_len ? kernel[row * k->kernel_len + i] : 0.0;
         for (int64_t i = 0; i < points; i++) im[i] = 0.0;
-        host_fft(re, im, points);
+        ref_fft(re, im, points);
         for (int64_t f = 0; f < bins; f++) {
             spectrum[(row * bins + f) * 2] = re[f] / (double)points;
             spectrum[(row * bins + f) * 2 + 1] = im[f] / (double)points;

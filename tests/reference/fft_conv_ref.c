@@ -1,6 +1,8 @@
 /* SPEC 4: the CKConv global convolution as direct sums. These are true convolutions (kernel index
  * 0 is lag 0 for the causal form; index K/2 or (K-1)/2 is lag 0 for the centred forms), unlike the
  * cross-correlations of SPEC 1 and 2. */
+#include <math.h>
+
 #include "reference.h"
 
 static const ref_fftconv_extras no_extras = {0};
@@ -117,6 +119,30 @@ void ref_fftconv_nd(const ref_fftconv_shape *shape, const double *x, const doubl
                         double conv = convolve_point(&a, e, x, plane, k_plane, n0, n1, n2);
                         y[i] = finish(e, x, i, c, conv);
                     }
+        }
+    }
+}
+
+void ref_fft(double *re, double *im, int64_t n)
+{
+    for (int64_t i = 1, j = 0; i < n; i++) {
+        int64_t bit = n >> 1;
+        for (; j & bit; bit >>= 1) j ^= bit;
+        j |= bit;
+        if (i < j) {
+            double r = re[i], m = im[i];
+            re[i] = re[j], im[i] = im[j], re[j] = r, im[j] = m;
+        }
+    }
+    for (int64_t len = 2; len <= n; len <<= 1) {
+        for (int64_t k = 0; k < len / 2; k++) {
+            double wr = cos(-2 * M_PI * (double)k / (double)len), wi = sin(-2 * M_PI * (double)k / (double)len);
+            for (int64_t i = k; i < n; i += len) {
+                int64_t j = i + len / 2;
+                double tr = re[j] * wr - im[j] * wi, ti = re[j] * wi + im[j] * wr;
+                re[j] = re[i] - tr, im[j] = im[i] - ti;
+                re[i] += tr, im[i] += ti;
+            }
         }
     }
 }

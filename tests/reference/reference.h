@@ -133,6 +133,10 @@ typedef struct ref_fftconv_extras {
     const double *post;
 } ref_fftconv_extras;
 
+/* In place: the DFT X[k] = sum_j x[j] exp(-2 pi i jk / n) of re + i im, n a power of two (radix 2);
+ * for checks that build a kernel's spectrum the way an op expects it. */
+void ref_fft(double *re, double *im, int64_t n);
+
 /* Causal 1D: y[b,c,n] = sum_{m <= n, m < K} k[c,m] * u[b,c,n-m].
  * x, y [B, C, N]; k [Bk, C, K] with Bk = 1 (shared) or B. extras may be NULL. */
 void ref_fftconv_causal(const double *x, const double *k, const ref_fftconv_extras *extras,
