@@ -78,7 +78,7 @@ float d[2];
 
 uint shared_index(uint i) { return pair_base + i + PAD * (i >> PAD_SHIFT); }
 
-void put(uint i, vec2 v, uint c)
+void fft_put(uint i, vec2 v, uint c)
 {
 #ifdef SPLIT_EXCHANGE
     sh[shared_index(i)] = v[c];
@@ -87,7 +87,7 @@ void put(uint i, vec2 v, uint c)
 #endif
 }
 
-void get(uint i, inout vec2 v, uint c)
+void fft_get(uint i, inout vec2 v, uint c)
 {
 #ifdef SPLIT_EXCHANGE
     v[c] = sh[shared_index(i)];
@@ -96,77 +96,15 @@ void get(uint i, inout vec2 v, uint c)
 #endif
 }
 
-// After a pass of radix 2^log_r over sub-transforms of length ns, output r of butterfly q
-// (in a[q + r * stride]) belongs at ((j / ns) * radix + r) * ns + j % ns, j = t + T * q; the
-// next pass wants point t + T * m in a[m].
-void exchange(uint log_r, uint ns)
-{
-    uint log_stride = LOG_E - log_r;
-    [[unroll]] for (uint c = 0u; c < COMPONENTS; c++) {
-        barrier();
-        [[unroll]] for (uint m = 0u; m < E; m++) {
-            uint j = t + T * (m & ((1u << log_stride) - 1u)), r = m >> log_stride;
-            put(((j & ~(ns - 1u)) << log_r) + r * ns + (j & (ns - 1u)), a[m], c);
-        }
-        barrier();
-        [[unroll]] for (uint m = 0u; m < E; m++) get(t + T * m, a[m], c);
-    }
-}
-
-// Inputs r >= 1 of butterfly q times exp(-2 pi i f r); powers by squaring keep the error at a
-// few ulp where a running product would grow it with r.
-void twiddle(uint q, uint radix, uint stride, float f)
-{
-    vec2 w[E];
-    vec2 w1 = turn(f);
-    [[unroll]] for (uint r = 1u; r < radix; r++) {
-        w[r] = r == 1u ? w1 : (r & 1u) == 0u ? cmul(w[r / 2u], w[r / 2u]) : cmul(w[r - 1u], w1);
-        a[q + r * stride] = cmul(a[q + r * stride], w[r]);
-    }
-}
-
-// A DIF radix-2 network over the butterfly's inputs, then its outputs back in natural order.
-// zero_upper: inputs r >= radix / 2 are zero, so the first stage only rotates copies.
-void dft(uint q, uint log_r, uint stride, bool zero_upper)
-{
-    uint radix = 1u << log_r;
-    [[unroll]] for (uint s = 0u; s < log_r; s++) {
-        uint span = radix >> (s + 1u);
-        [[unroll]] for (uint i = 0u; i < radix / 2u; i++) {
-            uint lo = q + ((i / span) * 2u * span + i % span) * stride, hi = lo + span * stride;
-            uint k = (i % span) << (5u - log_r + s);
-            if (zero_upper && s == 0u) {
-                a[hi] = rotate32(a[lo], k);
-            } else {
-                vec2 x0 = a[lo], x1 = a[hi];
-                a[lo] = x0 + x1;
-                a[hi] = rotate32(x0 - x1, k);
-            }
-        }
-    }
-    vec2 natural[E];
-    [[unroll]] for (uint r = 0u; r < radix; r++)
-        natural[r] = a[q + (bitfieldReverse(r) >> (32u - log_r)) * stride];
-    [[unroll]] for (uint r = 0u; r < radix; r++) a[q + r * stride] = natural[r];
-}
-
-// One Stockham pass of radix 2^log_r over sub-transforms of length ns.
-void pass(uint log_r, uint ns, bool zero_upper)
-{
-    uint stride = E >> log_r;
-    [[unroll]] for (uint q = 0u; q < stride; q++) {
-        if (ns > 1u) twiddle(q, 1u << log_r, stride, float((t + T * q) & (ns - 1u)) / float(ns << log_r));
-        dft(q, log_r, stride, zero_upper);
-    }
-}
+#include "fft_passes.glsl"
 
 // Pass i >= 1: radix E over sub-transforms of length 2^(LOG_REM + (i - 1) LOG_E), after the
 // exchange that pass i - 1 (radix REM for the first) needs.
 void later_pass(uint i)
 {
     uint log_ns = LOG_REM + (i - 1u) * LOG_E, log_r = i == 1u ? LOG_REM : LOG_E;
-    exchange(log_r, 1u << (log_ns - log_r));
-    pass(LOG_E, 1u << log_ns, false);
+    fft_exchange(log_r, 1u << (log_ns - log_r));
+    fft_pass(LOG_E, 1u << log_ns, false);
 }
 
 // Forward P-point FFT: point t + T * m in a[m] before, frequency t + T * m in a[m] after. The
@@ -175,7 +113,7 @@ void later_pass(uint i)
 // (fused_causal.c), so the plan chooses.
 void fft(bool zero_upper)
 {
-    pass(LOG_REM, 1u, zero_upper);
+    fft_pass(LOG_REM, 1u, zero_upper);
     if (UNROLL) {
         [[unroll]] for (uint i = 1u; i < PASSES; i++) later_pass(i);
     } else {
@@ -283,13 +221,13 @@ void multiply()
     }
     vec2 w_t = PACKED ? turn(float(t) / float(2u * P)) : vec2(1.0, 0.0);
     barrier();
-    [[unroll]] for (uint m = 0u; m < E; m++) put(t + T * m, a[m], 0u);
+    [[unroll]] for (uint m = 0u; m < E; m++) fft_put(t + T * m, a[m], 0u);
     barrier();
 #ifdef SPLIT_EXCHANGE
     float mirrored_re[E];
     [[unroll]] for (uint m = 0u; m < E; m++) mirrored_re[m] = sh[mirror_index(m)];
     barrier();
-    [[unroll]] for (uint m = 0u; m < E; m++) put(t + T * m, a[m], 1u);
+    [[unroll]] for (uint m = 0u; m < E; m++) fft_put(t + T * m, a[m], 1u);
     barrier();
     [[unroll]] for (uint m = 0u; m < E; m++)
         a[m] = multiply_bin(m, a[m], vec2(mirrored_re[m], -sh[mirror_index(m)]), w_t);
