@@ -49,21 +49,14 @@ static int64_t bin_position(const subq_fourstep_plan *p, int64_t k)
 /* rfft(k zero-padded to 2L) / 2L for every kernel row, [Bk, C, L + 1, 2] in the plan's order. */
 static double *host_spectrum(const fourstep_case *k, const double *kernel)
 {
-    int64_t points = 2 * k->len, bins = k->len + 1, rows = k->kernel_batch * k->channels;
-    double *spectrum = check_alloc((size_t)(rows * bins * 2));
-    double *re = check_alloc((size_t)points), *im = check_alloc((size_t)points);
-    for (int64_t row = 0; row < rows; row++) {
-        for (int64_t i = 0; i < points; i++) re[i] = i < k->kernel_len ? kernel[row * k->kernel_len + i] : 0.0;
-        for (int64_t i = 0; i < points; i++) im[i] = 0.0;
-        ref_fft(re, im, points);
-        for (int64_t f = 0; f < bins; f++) {
-            int64_t at = (row * bins + bin_position(&k->plan, f)) * 2;
-            spectrum[at] = re[f] / (double)points;
-            spectrum[at + 1] = im[f] / (double)points;
-        }
-    }
-    free(re);
-    free(im);
+    int64_t bins = k->len + 1, rows = k->kernel_batch * k->channels;
+    double *natural = check_alloc((size_t)(rows * bins * 2)), *spectrum = check_alloc((size_t)(rows * bins * 2));
+    ref_rfft_rows(kernel, rows, k->kernel_len, 2 * k->len, natural);
+    for (int64_t row = 0; row < rows; row++)
+        for (int64_t f = 0; f < bins; f++)
+            for (int part = 0; part < 2; part++)
+                spectrum[(row * bins + bin_position(&k->plan, f)) * 2 + part] = natural[(row * bins + f) * 2 + part];
+    free(natural);
     return spectrum;
 }
 

@@ -23,21 +23,9 @@ typedef struct fused_case {
 /* rfft(k zero-padded to P) / P for every kernel row: [Bk, C, P/2 + 1, 2]. */
 static double *host_spectrum(const fused_case *k, const double *kernel)
 {
-    int64_t points = subq_fft_conv_fused_fft_size(k->len), bins = points / 2 + 1;
-    int64_t rows = k->kernel_batch * k->channels;
-    double *spectrum = check_alloc((size_t)(rows * bins * 2));
-    double *re = check_alloc((size_t)points), *im = check_alloc((size_t)points);
-    for (int64_t row = 0; row < rows; row++) {
-        for (int64_t i = 0; i < points; i++) re[i] = i < k->kernel_len ? kernel[row * k->kernel_len + i] : 0.0;
-        for (int64_t i = 0; i < points; i++) im[i] = 0.0;
-        ref_fft(re, im, points);
-        for (int64_t f = 0; f < bins; f++) {
-            spectrum[(row * bins + f) * 2] = re[f] / (double)points;
-            spectrum[(row * bins + f) * 2 + 1] = im[f] / (double)points;
-        }
-    }
-    free(re);
-    free(im);
+    int64_t points = subq_fft_conv_fused_fft_size(k->len), rows = k->kernel_batch * k->channels;
+    double *spectrum = check_alloc((size_t)(rows * (points / 2 + 1) * 2));
+    ref_rfft_rows(kernel, rows, k->kernel_len, points, spectrum);
     return spectrum;
 }
 

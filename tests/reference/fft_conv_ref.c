@@ -2,6 +2,7 @@
  * 0 is lag 0 for the causal form; index K/2 or (K-1)/2 is lag 0 for the centred forms), unlike the
  * cross-correlations of SPEC 1 and 2. */
 #include <math.h>
+#include <stdlib.h>
 
 #include "reference.h"
 
@@ -145,4 +146,21 @@ void ref_fft(double *re, double *im, int64_t n)
             }
         }
     }
+}
+
+void ref_rfft_rows(const double *k, int64_t rows, int64_t len, int64_t points, double *spectrum)
+{
+    int64_t bins = points / 2 + 1;
+    double *re = malloc((size_t)points * sizeof *re), *im = malloc((size_t)points * sizeof *im);
+    for (int64_t row = 0; row < rows && re && im; row++) {
+        for (int64_t i = 0; i < points; i++) re[i] = i < len ? k[row * len + i] : 0.0;
+        for (int64_t i = 0; i < points; i++) im[i] = 0.0;
+        ref_fft(re, im, points);
+        for (int64_t f = 0; f < bins; f++) {
+            spectrum[(row * bins + f) * 2] = re[f] / (double)points;
+            spectrum[(row * bins + f) * 2 + 1] = im[f] / (double)points;
+        }
+    }
+    free(re);
+    free(im);
 }

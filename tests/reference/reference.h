@@ -136,6 +136,9 @@ typedef struct ref_fftconv_extras {
 /* In place: the DFT X[k] = sum_j x[j] exp(-2 pi i jk / n) of re + i im, n a power of two (radix 2);
  * for checks that build a kernel's spectrum the way an op expects it. */
 void ref_fft(double *re, double *im, int64_t n);
+/* spectrum [rows, points / 2 + 1, 2] = rfft(k zero-padded to points) / points for each of the rows
+ * of k [rows, len], len <= points, points a power of two: a kernel spectrum as the FFT convs take it. */
+void ref_rfft_rows(const double *k, int64_t rows, int64_t len, int64_t points, double *spectrum);
 
 /* Causal 1D: y[b,c,n] = sum_{m <= n, m < K} k[c,m] * u[b,c,n-m].
  * x, y [B, C, N]; k [Bk, C, K] with Bk = 1 (shared) or B. extras may be NULL. */
