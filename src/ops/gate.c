@@ -75,12 +75,11 @@ static subq_status record(subq_stream *stream, const subq_tensor *a, const subq_
     subq_kernel kernel = {.shader = shader, .bindings = 3, .push_bytes = sizeof p, .spec_count = 5,
                           .spec = {WORKGROUP, vec4, a != NULL, subq_tensor_dtype_codes(3, tensors), tile_axis >= 0}};
     subq_arg args[3] = {{input, false}, {b, false}, {y, true}};
-    uint64_t invocations = (uint64_t)subq_tensor_numel(y) / (vec4 ? 4 : 1);
-    if (tile_axis >= 0) {
+    uint64_t n = (uint64_t)subq_tensor_numel(y), invocations = vec4 ? n / 4 : n;
+    if (tile_axis >= 0) { /* a workgroup per 32 x 32 tile of (tile axis, last axis) */
+        uint64_t across = (uint64_t)axes.shape[tile_axis], along = (uint64_t)axes.shape[4];
         p.tile_axis = (uint32_t)tile_axis;
-        invocations = invocations / (uint64_t)(axes.shape[tile_axis] * axes.shape[4]) *
-                      (uint64_t)((axes.shape[tile_axis] + TILE - 1) / TILE) * (uint64_t)((axes.shape[4] + TILE - 1) / TILE) *
-                      WORKGROUP;
+        invocations = n / (across * along) * ((across + TILE - 1) / TILE) * ((along + TILE - 1) / TILE) * WORKGROUP;
     }
     uint32_t groups[3];
     SUBQ_TRY(subq_groups_1d(subq_stream_context(stream), invocations, WORKGROUP, groups));
