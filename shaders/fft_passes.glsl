@@ -26,14 +26,18 @@ void fft_exchange(uint log_r, uint ns)
     }
 }
 
-// Inputs r >= 1 of butterfly q times exp(-2 pi i f r); powers by squaring keep the error at a
-// few ulp where a running product would grow it with r.
+// Inputs r >= 1 of butterfly q times exp(-2 pi i f r). A power's error grows with its exponent,
+// so powers by squaring (a few ulp up to the 15th) start again from a direct turn() at the 16th:
+// radix 32 through powers alone missed the fp32 bound of the checks.
 void fft_twiddle(uint q, uint radix, uint stride, float f)
 {
     vec2 w[E];
-    vec2 w1 = turn(f);
+    vec2 w1 = turn(f), w16;
     [[unroll]] for (uint r = 1u; r < radix; r++) {
-        w[r] = r == 1u ? w1 : (r & 1u) == 0u ? cmul(w[r / 2u], w[r / 2u]) : cmul(w[r - 1u], w1);
+        if (r == 1u) w[r] = w1;
+        else if (r == 16u) w[r] = w16 = turn(fract(16.0 * f));
+        else if (r > 16u) w[r] = cmul(w16, w[r - 16u]);
+        else w[r] = (r & 1u) == 0u ? cmul(w[r / 2u], w[r / 2u]) : cmul(w[r - 1u], w1);
         a[q + r * stride] = cmul(a[q + r * stride], w[r]);
     }
 }

@@ -11,19 +11,22 @@
  *  - L = 1024, pairs of rows in 2048-point FFTs: 16 points per invocation with the passes
  *    unrolled 0.081 (looped 0.109; 8 points 0.106 unrolled, 0.138 looped; 32 points 0.105;
  *    two pairs per workgroup 0.099). Gated, 8 points unrolled 0.129 (looped 0.159; 16 points
- *    0.165 looped, 0.188 unrolled at 125 registers where ungated took 96); f16 gated the same
- *    choice, 0.509 (16 points looped 0.576).
+ *    0.165 looped, 0.188 unrolled at 125 registers where ungated took 96). f16 gated the fp32
+ *    choice, 0.509 (16 points looped 0.576; packed, 16 points unrolled 0.480 in a harness that
+ *    times 20 calls per submission, 0.515 in subq bench).
  *  - L = 2048, pairs: 16 points unrolled 0.188 (looped 0.227, 8 points 0.240, packed 0.201).
  *  - L = 4096, packed 4096-point rows: 16 points looped, 0.518 (unrolled 0.536; 32 points
- *    unrolled 0.496 but erratic elsewhere, see below). f16 gated: 16 points looped took 2.35
- *    in one build and 10.2 in the next (a register cliff), so 8 points unrolled as gated rows
- *    take at every length, 2.51 (16 unrolled 2.62).
- *  - L = 8192, packed 8192-point rows: 8 points unrolled 0.777, the gated choice too (16
- *    unrolled 0.770; 32 looped 0.695, but its twiddles, powers up to the 31st, missed the fp32
- *    error bound the checks hold: 2.1e-6 of the largest output where 2e-6 is allowed). Gated,
- *    8 points unrolled 0.878 (32 unrolled 0.943, 16 unrolled 0.977, 32 looped 1.09); f16 gated
- *    6.40 (16 unrolled 6.70, 32 unrolled 7.00). At 32 points (up to 255 registers) unrolling
- *    was 0.60 ms in one build and 1.58 in another.
+ *    looped 0.617, unrolled 1.64). f16 gated: 16 points looped 2.33 (8 unrolled 2.50, 16
+ *    unrolled 2.57), though in an earlier build it took 10.2 (a register cliff).
+ *  - L = 8192, packed 8192-point rows: 32 points unrolled 0.544 (8 unrolled 0.775, 16 unrolled
+ *    0.770, 32 looped 0.695); f16 4.45 (8 unrolled 5.63). Its twiddles once missed the fp32
+ *    error bound the checks hold (2.1e-6 of the largest output where 2e-6 is allowed) until the
+ *    powers restarted at the 16th (fft_passes.glsl). Gated, 8 points unrolled 0.878 (32 unrolled
+ *    0.949, 16 unrolled 0.977, 32 looped 1.09); f16 gated 6.40 (16 unrolled 6.65, 32 unrolled
+ *    7.07, 16 looped 7.93).
+ *  - 32 points unrolled is fast only with a radix-8 first pass (L = 8192): with radix 2 or 4
+ *    first (L = 2048, 4096) it took 3-6 times as long, and with two radix-32 passes (L = 1024
+ *    packed) 3.35 ms, 40 times.
  * Real and imaginary parts exchanged in turn through padded shared memory: whole complex values
  * were slower everywhere (L = 1024: 0.108 against 0.081, gated 0.31 against 0.19). Rows packed
  * one per signal from 8192-point real FFTs (L = 4096) on: 22% faster there with the old looped
@@ -35,7 +38,10 @@
  * slower; the gated input kept in registers for the shortcut rather than read again, within 5%
  * either way at the cost of registers. Breakdown at L = 1024 (E = 8, looped): loads and stores
  * alone 0.039 ms, forward FFT 0.072, both FFTs without the multiply 0.136 of 0.141; at 8192
- * (E = 16, looped) 0.171, 0.404, 0.715 of 0.932, the packed split being the rest. */
+ * (E = 16, looped) 0.171, 0.404, 0.715 of 0.932, the packed split being the rest. Also dropped:
+ * the outputs staged in shared memory so that the gated epilogue reads its inputs with the FFT's
+ * registers free, 0-13% slower except f16 gated L = 4096 (3% faster); whole complex values
+ * exchanged, two signals per workgroup, no padding: 20-70% slower at L = 1024. */
 #define TARGET_THREADS 128
 #define LOG_PACKED_SIZE 13
 #define MAX_LOG_SIZE 30
@@ -95,11 +101,13 @@ bool subq_fft_conv_fused_plan_fits(const subq_context *ctx, const subq_fused_pla
 
 /* The measured choice above of points per invocation and unrolling for a signal of 2^log_size
  * points. Lengths not measured take their nearest measured neighbour's. */
-static subq_fused_plan preferred_plan(uint32_t log_size, bool packed, bool gated)
+static subq_fused_plan preferred_plan(uint32_t log_size, bool packed, bool gated, bool half)
 {
     subq_fused_plan p = {.log_size = log_size, .log_per_thread = 3, .split = true, .packed = packed, .unroll = true};
     if (!gated && !packed) p.log_per_thread = 4;
     else if (!gated && log_size < LOG_PACKED_SIZE) p.log_per_thread = 4, p.unroll = false;
+    else if (!gated) p.log_per_thread = 5;
+    else if (half && packed && log_size < LOG_PACKED_SIZE) p.log_per_thread = 4, p.unroll = false;
     if (p.log_per_thread > log_size) p.log_per_thread = log_size;
     return p;
 }
@@ -108,13 +116,13 @@ static subq_fused_plan preferred_plan(uint32_t log_size, bool packed, bool gated
  * up the padding, and that before the other way of carrying rows (pairs or packed, the faster
  * first). Exchanging whole complex values (split = false) takes twice the memory and was slower;
  * plans can still ask for it. */
-static bool find_plan(const subq_context *ctx, int64_t length, bool gated, subq_fused_plan *plan)
+static bool find_plan(const subq_context *ctx, int64_t length, bool gated, bool half, subq_fused_plan *plan)
 {
     if (subq_fft_conv_fused_fft_size(length) == 0) return false;
     bool packed_first = log2_fft_size(length) >= LOG_PACKED_SIZE;
     for (int i = 0; i < 4; i++) {
         bool packed = packed_first == (i < 2);
-        subq_fused_plan p = preferred_plan(log2_fft_size(length) - packed, packed, gated);
+        subq_fused_plan p = preferred_plan(log2_fft_size(length) - packed, packed, gated, half);
         p.pad = i % 2 == 0;
         for (; p.log_per_thread <= 5 && p.log_per_thread <= p.log_size; p.log_per_thread++) {
             uint32_t threads_per_signal = 1u << (p.log_size - p.log_per_thread);
@@ -129,10 +137,10 @@ static bool find_plan(const subq_context *ctx, int64_t length, bool gated, subq_
     return false;
 }
 
-subq_status subq_fft_conv_fused_default_plan(const subq_context *ctx, int64_t length, bool gated,
+subq_status subq_fft_conv_fused_default_plan(const subq_context *ctx, int64_t length, bool gated, bool half,
                                              subq_fused_plan *plan)
 {
-    if (find_plan(ctx, length, gated, plan)) return SUBQ_OK;
+    if (find_plan(ctx, length, gated, half, plan)) return SUBQ_OK;
     if (subq_fft_conv_fused_fft_size(length) == 0)
         return subq_fail(SUBQ_ERROR_UNSUPPORTED, "x: rows of length %lld are beyond the fused FFT conv",
                          (long long)length);
@@ -145,7 +153,7 @@ subq_status subq_fft_conv_fused_default_plan(const subq_context *ctx, int64_t le
 bool subq_fft_conv_fused_supports(const subq_context *ctx, int64_t length)
 {
     subq_fused_plan plan;
-    return ctx && find_plan(ctx, length, false, &plan);
+    return ctx && find_plan(ctx, length, false, false, &plan);
 }
 
 /* [B, C, L] with the L axis dense. */
@@ -292,6 +300,6 @@ subq_status subq_fft_conv_fused(subq_stream *stream, const subq_tensor *x, const
     SUBQ_TRY(check_args(stream, &a));
     subq_fused_plan plan;
     SUBQ_TRY(subq_fft_conv_fused_default_plan(subq_stream_context(stream), x->shape[2], pre || post || shortcut,
-                                              &plan));
+                                              subq_tensor_dtype(x) != SUBQ_F32, &plan));
     return record(stream, &plan, &a);
 }

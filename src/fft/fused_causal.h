@@ -40,9 +40,9 @@ typedef struct subq_fused_plan {
     bool unroll;             /* the passes unrolled rather than looped */
 } subq_fused_plan;
 
-/* The plan subq_fft_conv_fused uses, gated meaning with any of pre, post or shortcut;
- * SUBQ_ERROR_UNSUPPORTED when none fits the device. */
-subq_status subq_fft_conv_fused_default_plan(const subq_context *ctx, int64_t length, bool gated,
+/* The plan subq_fft_conv_fused uses, gated meaning with any of pre, post or shortcut and half
+ * with x in f16 or bf16; SUBQ_ERROR_UNSUPPORTED when none fits the device. */
+subq_status subq_fft_conv_fused_default_plan(const subq_context *ctx, int64_t length, bool gated, bool half,
                                              subq_fused_plan *plan);
 /* Whether a plan fits the device's limits. */
 bool subq_fft_conv_fused_plan_fits(const subq_context *ctx, const subq_fused_plan *plan);

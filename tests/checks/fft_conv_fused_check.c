@@ -158,8 +158,8 @@ static subq_fused_plan random_plan(checker *c, const subq_fused_plan *fallback)
 static void run_length(checker *c, int64_t len, int cases)
 {
     subq_fused_plan fallback, gated;
-    if (!check_ok(c, "default plan", subq_fft_conv_fused_default_plan(c->ctx, len, false, &fallback)) ||
-        !check_ok(c, "default plan", subq_fft_conv_fused_default_plan(c->ctx, len, true, &gated)))
+    if (!check_ok(c, "default plan", subq_fft_conv_fused_default_plan(c->ctx, len, false, false, &fallback)) ||
+        !check_ok(c, "default plan", subq_fft_conv_fused_default_plan(c->ctx, len, true, false, &gated)))
         return;
     for (int v = 0; v < cases; v++) {
         int64_t batch = v == 0 ? 2 : check_random_int(c, 1, 3); /* v = 0: one spectrum per pair of rows */
@@ -268,6 +268,7 @@ static void half_grid(checker *c)
     run_half(c, SUBQ_F16, 4096, 1, true);
     run_half(c, SUBQ_F16, 4095, 0, true);
     if (long_rows) run_half(c, SUBQ_F16, 8192, 0, true);
+    if (long_rows) run_half(c, SUBQ_F16, 8192, 0, false);
     run_half(c, SUBQ_BF16, 4096, 0, true);
     run_half(c, SUBQ_BF16, 1024, 1, true);
 }
@@ -340,7 +341,7 @@ typedef struct fused_call {
 static void error_rows(checker *c, const fixture *f)
 {
     subq_fused_plan plan, wrong_size, too_big;
-    if (!check_ok(c, "plan", subq_fft_conv_fused_default_plan(c->ctx, L, true, &plan))) return;
+    if (!check_ok(c, "plan", subq_fft_conv_fused_default_plan(c->ctx, L, true, false, &plan))) return;
     wrong_size = plan, wrong_size.log_size++;
     too_big = plan, too_big.pairs = 1u << 20;
     const fused_call rows[] = {
