@@ -212,6 +212,50 @@ static void test_profile(void)
     subq_tensor_destroy(b);
 }
 
+/* A copy's profile entry in a context of its own with pipeline statistics on or off. */
+static void profile_copy(subq_context *ctx, const char *label, bool on)
+{
+    int64_t n = 4099;
+    subq_tensor *a = NULL, *b = NULL;
+    subq_stream *s = NULL;
+    const subq_profile_entry *entries;
+    int count = 0;
+    if (check_ok(&c, label, subq_tensor_create(ctx, SUBQ_F32, 1, &n, &a)) &&
+        check_ok(&c, label, subq_tensor_create(ctx, SUBQ_F32, 1, &n, &b)) &&
+        check_ok(&c, label, subq_stream_create(ctx, &s)) && check_ok(&c, label, subq_stream_set_profiling(s, 1)) &&
+        check_ok(&c, label, subq_tensor_copy(s, a, b)) && check_ok(&c, label, subq_stream_wait(s)) &&
+        check_ok(&c, label, subq_stream_profile(s, &entries, &count))) {
+        const char *statistics = count == 1 ? entries[0].statistics : NULL;
+        if (count != 1 || (on ? !statistics || !*statistics : statistics != NULL))
+            check_fail(&c, label, "expected one entry %s statistics, got %d entries, statistics '%s'",
+                       on ? "with" : "without", count, statistics ? statistics : "(none)");
+        else c.passed++;
+        if (c.verbose && statistics) printf("     %s: %s\n", label, statistics);
+    }
+    subq_stream_destroy(s);
+    subq_tensor_destroy(a);
+    subq_tensor_destroy(b);
+}
+
+/* Pipeline statistics reach the profile with the option on, or the context is refused, naming the
+ * option, where the device lacks VK_KHR_pipeline_executable_properties; with it off, none. */
+static void test_pipeline_statistics(void)
+{
+    for (int on = 0; on < 2; on++) {
+        const char *label = on ? "pipeline statistics on" : "pipeline statistics off";
+        subq_context_options options = {.pipeline_statistics = on ? SUBQ_TOGGLE_ON : SUBQ_TOGGLE_OFF};
+        subq_context *ctx = NULL;
+        subq_status status = subq_context_create(&options, &ctx);
+        if (on && status == SUBQ_ERROR_UNSUPPORTED)
+            check_error(&c, label, status, SUBQ_ERROR_UNSUPPORTED, "options.pipeline_statistics");
+        else if (check_ok(&c, label, status))
+            profile_copy(ctx, label, on);
+        if (ctx && subq_context_validation_message_count(ctx))
+            check_fail(&c, label, "%u validation message(s)", subq_context_validation_message_count(ctx));
+        subq_context_destroy(ctx);
+    }
+}
+
 /* A context writes its pipeline cache on destroy; the next one reads it; a corrupt file is ignored. */
 static void test_pipeline_cache(void)
 {
@@ -318,6 +362,7 @@ int main(void)
     test_hazard_chain();
     test_stream();
     test_profile();
+    test_pipeline_statistics();
     test_pipeline_cache();
     test_threads();
     subq_stream_destroy(stream);

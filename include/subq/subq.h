@@ -91,6 +91,9 @@ typedef struct subq_context_options {
     subq_toggle validation;      /* Khronos validation layer; default: SUBQ_VALIDATION=1 turns it on */
     subq_toggle pipeline_cache;  /* on-disk pipeline cache; default on (SUBQ_PIPELINE_CACHE=0: off) */
     const char *cache_dir;       /* NULL: $SUBQ_CACHE_DIR, $XDG_CACHE_HOME/subq or ~/.cache/subq */
+    subq_toggle pipeline_statistics; /* the compiler's statistics of every pipeline (registers, ...) in
+                                        profiles; needs VK_KHR_pipeline_executable_properties;
+                                        default: SUBQ_PIPELINE_STATISTICS=1 turns it on */
 } subq_context_options;
 
 typedef struct subq_context subq_context;
@@ -160,8 +163,10 @@ subq_status subq_stream_gpu_time_ms(const subq_stream *stream, double *milliseco
  * the stream's submitted work and needs nothing recorded but unsubmitted. */
 #define SUBQ_PROFILE_MAX 1024
 typedef struct subq_profile_entry {
-    const char *kernel; /* the shader's name; "vkfft" for a VkFFT transform */
+    const char *kernel;     /* the shader's name; "vkfft" for a VkFFT transform */
     double ms;
+    const char *statistics; /* with options.pipeline_statistics on, what the driver's compiler reports
+                               of the kernel's pipeline ("Register Count 96, ..."); otherwise NULL */
 } subq_profile_entry;
 subq_status subq_stream_set_profiling(subq_stream *stream, int enabled);
 /* entries stay valid until the stream's next finished submission or the end of profiling. */

@@ -137,10 +137,12 @@ class Stream:
         _check(lib.subq_stream_set_profiling(self._handle, int(bool(enabled))))
 
     def profile(self):
-        """[(kernel name, GPU ms)] of the most recent finished submission's dispatches, in order."""
+        """[(kernel name, GPU ms, compiler statistics or None)] of the most recent finished
+        submission's dispatches, in order; statistics with SUBQ_PIPELINE_STATISTICS=1."""
         entries, count = ctypes.POINTER(_lib.ProfileEntry)(), ctypes.c_int()
         _check(lib.subq_stream_profile(self._handle, ctypes.byref(entries), ctypes.byref(count)))
-        return [(entries[i].kernel.decode(), entries[i].ms) for i in range(count.value)]
+        return [(e.kernel.decode(), e.ms, e.statistics.decode() if e.statistics else None)
+                for e in (entries[i] for i in range(count.value))]
 
     def close(self):
         if self._handle:

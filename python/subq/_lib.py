@@ -36,7 +36,8 @@ class DeviceInfo(ctypes.Structure):
 
 
 class ContextOptions(ctypes.Structure):
-    _fields_ = [("device", c_char_p), ("validation", c_int), ("pipeline_cache", c_int), ("cache_dir", c_char_p)]
+    _fields_ = [("device", c_char_p), ("validation", c_int), ("pipeline_cache", c_int), ("cache_dir", c_char_p),
+                ("pipeline_statistics", c_int)]
 
 
 class DepthwiseConvOptions(ctypes.Structure):
@@ -107,7 +108,7 @@ _declare("subq_stream_gpu_time_ms", c_int, c_void_p, POINTER(c_double))
 
 
 class ProfileEntry(ctypes.Structure):
-    _fields_ = [("kernel", c_char_p), ("ms", c_double)]
+    _fields_ = [("kernel", c_char_p), ("ms", c_double), ("statistics", c_char_p)]
 
 
 _declare("subq_stream_set_profiling", c_int, c_void_p, c_int)

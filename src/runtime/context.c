@@ -85,10 +85,14 @@ static subq_status choose_queue_family(subq_context *ctx)
     return SUBQ_OK;
 }
 
-static subq_status create_device(subq_context *ctx)
+static subq_status create_device(subq_context *ctx, bool statistics)
 {
     const char *extensions[8];
     uint32_t n = 0;
+    if (statistics && !subq_device_has_extension(ctx->physical, VK_KHR_PIPELINE_EXECUTABLE_PROPERTIES_EXTENSION_NAME))
+        return subq_fail(SUBQ_ERROR_UNSUPPORTED, "options.pipeline_statistics: device '%s' lacks "
+                                                 "VK_KHR_pipeline_executable_properties", ctx->info.name);
+    if (statistics) extensions[n++] = VK_KHR_PIPELINE_EXECUTABLE_PROPERTIES_EXTENSION_NAME;
     if (!subq_device_has_extension(ctx->physical, VK_KHR_PUSH_DESCRIPTOR_EXTENSION_NAME))
         return subq_fail(SUBQ_ERROR_UNSUPPORTED, "device '%s' lacks VK_KHR_push_descriptor, which subq "
                                                  "needs", ctx->info.name);
@@ -124,8 +128,11 @@ static subq_status create_device(subq_context *ctx)
     VkPhysicalDevice16BitStorageFeatures storage16 = {
         .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES, .pNext = &f16,
         .storageBuffer16BitAccess = ctx->info.has_16bit_storage};
+    VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR executables = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_EXECUTABLE_PROPERTIES_FEATURES_KHR, .pNext = &storage16,
+        .pipelineExecutableInfo = VK_TRUE};
     VkPhysicalDeviceFeatures2 features = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2,
-                                          .pNext = &storage16};
+                                          .pNext = statistics ? (void *)&executables : &storage16};
     float priority = 1.0f;
     VkDeviceQueueCreateInfo queue = {
         .sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO,
@@ -144,6 +151,7 @@ static subq_status create_device(subq_context *ctx)
     SUBQ_VK_TRY(vkCreateDevice(ctx->physical, &info, NULL, &ctx->device));
     ctx->timeline_semaphores = timeline.timelineSemaphore;
     ctx->cooperative_matrix = ctx->info.has_cooperative_matrix;
+    ctx->pipeline_statistics = statistics;
     volkLoadDeviceTable(&ctx->vk, ctx->device);
     ctx->vk.vkGetDeviceQueue(ctx->device, ctx->queue_family, 0, &ctx->queue);
     return SUBQ_OK;
@@ -173,7 +181,10 @@ static subq_status context_init(subq_context *ctx, const subq_context_options *o
     if (validation) SUBQ_TRY(create_messenger(ctx));
     SUBQ_TRY(choose_physical_device(ctx, options->device));
     SUBQ_TRY(choose_queue_family(ctx));
-    SUBQ_TRY(create_device(ctx));
+    bool statistics = options->pipeline_statistics == SUBQ_TOGGLE_DEFAULT
+                          ? subq_env_flag("SUBQ_PIPELINE_STATISTICS", false)
+                          : options->pipeline_statistics == SUBQ_TOGGLE_ON;
+    SUBQ_TRY(create_device(ctx, statistics));
     return subq_context_start_services(ctx, options);
 }
 

@@ -33,6 +33,9 @@ subq_status subq_context_create_vulkan(const subq_vulkan_device *host, const sub
     if (!context) return subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "context: expected a non-NULL pointer");
     *context = NULL;
     SUBQ_TRY(check_host(host));
+    if (options && options->pipeline_statistics == SUBQ_TOGGLE_ON)
+        return subq_fail(SUBQ_ERROR_UNSUPPORTED, "options.pipeline_statistics: only a context that creates its "
+                                                 "own device (subq_context_create) can enable it");
     SUBQ_TRY(subq_vulkan_load_custom(host->get_instance_proc_addr, host->instance));
     subq_context *ctx;
     SUBQ_TRY(subq_context_alloc(&ctx));

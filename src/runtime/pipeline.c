@@ -1,6 +1,7 @@
 /* Compute pipelines: created on first use, kept per (shader, specialisation constants), compiled
  * through a VkPipelineCache that persists on disk (pipeline_disk_cache.c). Every pipeline binds its
  * storage buffers with push descriptors, so there are no descriptor pools to manage. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,10 +13,45 @@ struct subq_pipeline {
     VkDescriptorSetLayout set_layout;
     VkPipelineLayout layout;
     VkPipeline pipeline;
+    char statistics[256]; /* "" unless the context captures them */
 };
 
 VkPipeline subq_pipeline_handle(const subq_pipeline *p) { return p->pipeline; }
 VkPipelineLayout subq_pipeline_layout(const subq_pipeline *p) { return p->layout; }
+const char *subq_pipeline_statistics(const subq_pipeline *p) { return p->statistics[0] ? p->statistics : NULL; }
+
+static int format_statistic(char *text, size_t size, const VkPipelineExecutableStatisticKHR *s)
+{
+    switch (s->format) {
+    case VK_PIPELINE_EXECUTABLE_STATISTIC_FORMAT_BOOL32_KHR: return snprintf(text, size, "%s %s", s->name, s->value.b32 ? "yes" : "no");
+    case VK_PIPELINE_EXECUTABLE_STATISTIC_FORMAT_INT64_KHR: return snprintf(text, size, "%s %lld", s->name, (long long)s->value.i64);
+    case VK_PIPELINE_EXECUTABLE_STATISTIC_FORMAT_UINT64_KHR:
+        return snprintf(text, size, "%s %llu", s->name, (unsigned long long)s->value.u64);
+    default: return snprintf(text, size, "%s %g", s->name, s->value.f64);
+    }
+}
+
+/* What the driver's compiler reports of the pipeline's (one, compute) executable, as
+ * "name value, name value, ..." cut at the buffer's end. */
+static void capture_statistics(subq_context *ctx, subq_pipeline *p)
+{
+    VkPipelineExecutableInfoKHR executable = {.sType = VK_STRUCTURE_TYPE_PIPELINE_EXECUTABLE_INFO_KHR,
+                                              .pipeline = p->pipeline};
+    VkPipelineExecutableStatisticKHR statistics[32];
+    uint32_t count = 32;
+    for (uint32_t i = 0; i < count; i++)
+        statistics[i] = (VkPipelineExecutableStatisticKHR){.sType = VK_STRUCTURE_TYPE_PIPELINE_EXECUTABLE_STATISTIC_KHR};
+    VkResult result = ctx->vk.vkGetPipelineExecutableStatisticsKHR(ctx->device, &executable, &count, statistics);
+    if (result != VK_SUCCESS && result != VK_INCOMPLETE) return;
+    size_t used = 0;
+    for (uint32_t i = 0; i < count && used < sizeof p->statistics; i++) {
+        int n = snprintf(p->statistics + used, sizeof p->statistics - used, "%s", i ? ", " : "");
+        if (n > 0) used += (size_t)n;
+        if (used < sizeof p->statistics)
+            n = format_statistic(p->statistics + used, sizeof p->statistics - used, &statistics[i]);
+        if (n > 0) used += (size_t)n;
+    }
+}
 
 subq_status subq_pipelines_init(subq_context *ctx)
 {
@@ -112,11 +148,14 @@ static subq_status create_pipeline(subq_context *ctx, subq_pipeline *p)
                   .stage = VK_SHADER_STAGE_COMPUTE_BIT, .module = module, .pName = "main",
                   .pSpecializationInfo = k->spec_count ? &spec : NULL},
         .layout = p->layout,
+        .flags = ctx->pipeline_statistics ? VK_PIPELINE_CREATE_CAPTURE_STATISTICS_BIT_KHR : 0,
     };
     VkResult result = ctx->vk.vkCreateComputePipelines(ctx->device, ctx->pipelines.cache, 1, &info,
                                                        NULL, &p->pipeline);
     ctx->vk.vkDestroyShaderModule(ctx->device, module, NULL);
-    return result == VK_SUCCESS ? SUBQ_OK : subq_fail_vk(result, "vkCreateComputePipelines");
+    if (result != VK_SUCCESS) return subq_fail_vk(result, "vkCreateComputePipelines");
+    if (ctx->pipeline_statistics) capture_statistics(ctx, p);
+    return SUBQ_OK;
 }
 
 subq_status subq_pipeline_get(subq_context *ctx, const subq_kernel *kernel, subq_pipeline **out)

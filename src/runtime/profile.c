@@ -7,6 +7,7 @@
 struct subq_profile {
     VkQueryPool queries;
     const char *names[2][SUBQ_PROFILE_MAX];
+    const char *statistics[2][SUBQ_PROFILE_MAX];
     int marks[2];
     subq_profile_entry done[SUBQ_PROFILE_MAX];
     int done_count;
@@ -45,12 +46,14 @@ void subq_profile_begin(subq_context *ctx, subq_profile *p, VkCommandBuffer cmd,
     p->marks[half] = 0;
 }
 
-void subq_profile_mark(subq_context *ctx, subq_profile *p, VkCommandBuffer cmd, int half, const char *name)
+void subq_profile_mark(subq_context *ctx, subq_profile *p, VkCommandBuffer cmd, int half, const char *name,
+                       const char *statistics)
 {
     subq_cmd_full_barrier(ctx, cmd);
     if (p->marks[half] == SUBQ_PROFILE_MAX) return;
     uint32_t query = (uint32_t)half * QUERIES_PER_HALF + 1 + (uint32_t)p->marks[half];
     ctx->vk.vkCmdWriteTimestamp(cmd, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, p->queries, query);
+    p->statistics[half][p->marks[half]] = statistics;
     p->names[half][p->marks[half]++] = name;
 }
 
@@ -65,7 +68,8 @@ void subq_profile_collect(subq_context *ctx, subq_profile *p, int half)
         return;
     for (int i = 0; i < marks; i++)
         p->done[i] = (subq_profile_entry){p->names[half][i],
-                                          (double)(ticks[i + 1] - ticks[i]) * ctx->info.timestamp_period_ns * 1e-6};
+                                          (double)(ticks[i + 1] - ticks[i]) * ctx->info.timestamp_period_ns * 1e-6,
+                                          p->statistics[half][i]};
     p->done_count = marks;
 }
 

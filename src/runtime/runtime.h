@@ -101,6 +101,7 @@ struct subq_context {
     subq_fft_scratch *fft_scratch;
     bool timeline_semaphores; /* the feature is enabled on the device (subq's own contexts) */
     bool cooperative_matrix;  /* VK_NV_cooperative_matrix enabled (by subq, or by a host that says so) */
+    bool pipeline_statistics; /* pipelines capture their compiler statistics (subq's own contexts) */
     char cache_dir[900]; /* the on-disk caches' directory; "" when they are off */
     atomic_uint validation_messages;
 };
@@ -155,6 +156,8 @@ void subq_pipelines_release(subq_context *ctx);
 subq_status subq_pipeline_get(subq_context *ctx, const subq_kernel *kernel, subq_pipeline **out);
 VkPipeline subq_pipeline_handle(const subq_pipeline *pipeline);
 VkPipelineLayout subq_pipeline_layout(const subq_pipeline *pipeline);
+/* The compiler's statistics captured at creation (subq_context_options.pipeline_statistics), or NULL. */
+const char *subq_pipeline_statistics(const subq_pipeline *pipeline);
 
 subq_status subq_fft_plans_init(subq_context *ctx);
 void subq_fft_plans_release(subq_context *ctx);

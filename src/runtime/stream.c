@@ -265,9 +265,9 @@ subq_status subq_stream_profile(const subq_stream *s, const subq_profile_entry *
 }
 
 /* The dispatch just recorded ends behind a barrier, so nothing recorded before needs tracking. */
-static void profile_mark(subq_stream *s, const char *name)
+static void profile_mark(subq_stream *s, const char *name, const char *statistics)
 {
-    subq_profile_mark(s->ctx, s->profile, s->cmd[s->current], s->current, name);
+    subq_profile_mark(s->ctx, s->profile, s->cmd[s->current], s->current, name, statistics);
     s->written_count = s->read_count = 0;
 }
 
@@ -345,7 +345,7 @@ subq_status subq_stream_dispatch(subq_stream *s, const subq_kernel *kernel, cons
         ctx->vk.vkCmdPushConstants(cmd, subq_pipeline_layout(pipeline), VK_SHADER_STAGE_COMPUTE_BIT, 0,
                                    kernel->push_bytes, push);
     ctx->vk.vkCmdDispatch(cmd, groups[0], groups[1], groups[2]);
-    if (s->profile) profile_mark(s, kernel->shader->name);
+    if (s->profile) profile_mark(s, kernel->shader->name, subq_pipeline_statistics(pipeline));
     return SUBQ_OK;
 }
 
@@ -361,7 +361,7 @@ void subq_stream_foreign_end(subq_stream *s)
 {
     subq_cmd_full_barrier(s->ctx, s->cmd[s->current]);
     s->written_count = s->read_count = 0;
-    if (s->profile) profile_mark(s, "vkfft");
+    if (s->profile) profile_mark(s, "vkfft", NULL);
 }
 
 subq_status subq_groups_1d(const subq_context *ctx, uint64_t invocations, uint32_t width,

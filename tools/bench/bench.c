@@ -141,10 +141,15 @@ static void report(const bench *b, const char *op, const char *shape, const benc
 }
 
 typedef struct kernel_total {
-    const char *kernel;
+    const char *kernel, *statistics; /* a kernel's pipelines apart where statistics tell them apart */
     int count;
     double ms;
 } kernel_total;
+
+static bool same_text(const char *a, const char *b)
+{
+    return a == b || (a && b && !strcmp(a, b));
+}
 
 static int by_time(const void *a, const void *b)
 {
@@ -152,7 +157,8 @@ static int by_time(const void *a, const void *b)
     return (x < y) - (x > y);
 }
 
-/* Per kernel: calls and GPU time of one op with its dispatches serialised, slowest first. */
+/* Per kernel: calls and GPU time of one op with its dispatches serialised, slowest first; and what
+ * the compiler says of its pipeline where the context captures it (SUBQ_PIPELINE_STATISTICS=1). */
 static void print_profile(const subq_profile_entry *entries, int count)
 {
     kernel_total totals[SUBQ_PROFILE_MAX];
@@ -160,16 +166,20 @@ static void print_profile(const subq_profile_entry *entries, int count)
     double all = 0;
     for (int i = 0; i < count; i++) {
         int k = 0;
-        while (k < kinds && strcmp(totals[k].kernel, entries[i].kernel)) k++;
-        if (k == kinds) totals[kinds++] = (kernel_total){entries[i].kernel, 0, 0};
+        while (k < kinds && !(same_text(totals[k].kernel, entries[i].kernel) &&
+                              same_text(totals[k].statistics, entries[i].statistics)))
+            k++;
+        if (k == kinds) totals[kinds++] = (kernel_total){entries[i].kernel, entries[i].statistics, 0, 0};
         totals[k].count++;
         totals[k].ms += entries[i].ms;
         all += entries[i].ms;
     }
     qsort(totals, (size_t)kinds, sizeof *totals, by_time);
-    for (int k = 0; k < kinds; k++)
+    for (int k = 0; k < kinds; k++) {
         printf("    %-36s %4d x %9.4f ms %5.1f%%\n", totals[k].kernel, totals[k].count, totals[k].ms,
                all > 0 ? 100 * totals[k].ms / all : 0);
+        if (totals[k].statistics) printf("        %s\n", totals[k].statistics);
+    }
     printf("    %-36s %4d   %9.4f ms (dispatches serialised)\n", "total", count, all);
 }
 
