@@ -16,17 +16,20 @@
  *    times 20 calls per submission, 0.515 in subq bench).
  *  - L = 2048, pairs: 16 points unrolled 0.188 (looped 0.227, 8 points 0.240, packed 0.201).
  *  - L = 4096, packed 4096-point rows: 16 points looped, 0.518 (unrolled 0.536; 32 points
- *    looped 0.617, unrolled 1.64). f16 gated: 16 points looped 2.33 (8 unrolled 2.50, 16
- *    unrolled 2.57), though in an earlier build it took 10.2 (a register cliff).
+ *    unrolled 0.502 at 245 registers, looped 0.617). f16 gated: 16 points looped 2.34 (8
+ *    unrolled 2.50, 16 unrolled 2.62, 32 unrolled 3.27).
  *  - L = 8192, packed 8192-point rows: 32 points unrolled 0.544 (8 unrolled 0.775, 16 unrolled
  *    0.770, 32 looped 0.695); f16 4.45 (8 unrolled 5.63). Its twiddles once missed the fp32
  *    error bound the checks hold (2.1e-6 of the largest output where 2e-6 is allowed) until the
  *    powers restarted at the 16th (fft_passes.glsl). Gated, 8 points unrolled 0.878 (32 unrolled
  *    0.949, 16 unrolled 0.977, 32 looped 1.09); f16 gated 6.40 (16 unrolled 6.65, 32 unrolled
  *    7.07, 16 looped 7.93).
- *  - 32 points unrolled is fast only with a radix-8 first pass (L = 8192): with radix 2 or 4
- *    first (L = 2048, 4096) it took 3-6 times as long, and with two radix-32 passes (L = 1024
- *    packed) 3.35 ms, 40 times.
+ *  - 32 points unrolled: at L = 2048 0.397 (twice the default); with two radix-32 passes (L =
+ *    1024 packed) 3.3 ms, 40 times, as its arrays went to local memory (512 bytes, per the
+ *    pipeline statistics).
+ * Each plan is timed after 300 ms of its own warm-up: timed straight after its pipeline's compile,
+ * the GPU's clocks were still low, and plans looked 2-6 times slower at random (which is what the
+ * "erratic" and "register cliff" results of earlier sessions were).
  * Real and imaginary parts exchanged in turn through padded shared memory: whole complex values
  * were slower everywhere (L = 1024: 0.108 against 0.081, gated 0.31 against 0.19). Rows packed
  * one per signal from 8192-point real FFTs (L = 4096) on: 22% faster there with the old looped
