@@ -11,13 +11,14 @@
  *  - L = 1024, pairs of rows in 2048-point FFTs: 16 points per invocation with the passes
  *    unrolled 0.081 (looped 0.109; 8 points 0.106 unrolled, 0.138 looped; 32 points 0.105;
  *    two pairs per workgroup 0.099). Gated, 8 points unrolled 0.129 (looped 0.159; 16 points
- *    0.165 looped, 0.188 unrolled at 125 registers where ungated took 96). f16 gated the fp32
- *    choice, 0.509 (16 points looped 0.576; packed, 16 points unrolled 0.480 in a harness that
- *    times 20 calls per submission, 0.515 in subq bench).
+ *    0.165 looped, 0.188 unrolled at 125 registers where ungated took 96). f16 gated: packed, 8
+ *    points unrolled 0.486 (pairs as fp32 gated 0.509, packed 16 points unrolled 0.516).
  *  - L = 2048, pairs: 16 points unrolled 0.188 (looped 0.227, 8 points 0.240, packed 0.201).
- *  - L = 4096, packed 4096-point rows: 16 points looped, 0.518 (unrolled 0.536; 32 points
- *    unrolled 0.502 at 245 registers, looped 0.617). f16 gated: 16 points looped 2.34 (8
- *    unrolled 2.50, 16 unrolled 2.62, 32 unrolled 3.27).
+ *  - L = 4096, pairs of rows in 8192-point FFTs: 32 points unrolled 0.461 (16 unrolled 0.516;
+ *    packed 4096-point rows, where pairs do not fit: 16 points looped 0.518, 32 unrolled 0.505,
+ *    16 unrolled 0.536). But f16: packed, 16 points looped 1.98 (pairs, 32 unrolled 2.34). f16
+ *    gated, packed: 16 points looped 2.35 (8 unrolled 2.51, 16 unrolled 2.64, 32 unrolled 3.32;
+ *    pairs 3.19 and slower).
  *  - L = 8192, packed 8192-point rows: 32 points unrolled 0.544 (8 unrolled 0.775, 16 unrolled
  *    0.770, 32 looped 0.695); f16 4.45 (8 unrolled 5.63). Its twiddles once missed the fp32
  *    error bound the checks hold (2.1e-6 of the largest output where 2e-6 is allowed) until the
@@ -27,9 +28,10 @@
  *  - 32 points unrolled: at L = 2048 0.397 (twice the default); with two radix-32 passes (L =
  *    1024 packed) 3.3 ms, 40 times, as its arrays went to local memory (512 bytes, per the
  *    pipeline statistics).
- * Each plan is timed after 300 ms of its own warm-up: timed straight after its pipeline's compile,
- * the GPU's clocks were still low, and plans looked 2-6 times slower at random (which is what the
- * "erratic" and "register cliff" results of earlier sessions were).
+ * Each plan is timed after its own warm-up, as `subq bench fft_conv_plans` does for all of them:
+ * timed straight after its pipeline's compile, the GPU's clocks were still low, and plans looked
+ * 2-6 times slower at random (which is what the "erratic" and "register cliff" results of
+ * earlier sessions were).
  * Real and imaginary parts exchanged in turn through padded shared memory: whole complex values
  * were slower everywhere (L = 1024: 0.108 against 0.081, gated 0.31 against 0.19). Rows packed
  * one per signal from 8192-point real FFTs (L = 4096) on: 22% faster there with the old looped
@@ -107,17 +109,34 @@ bool subq_fft_conv_fused_plan_fits(const subq_context *ctx, const subq_fused_pla
            plan_shared_bytes(plan) <= ctx->info.max_shared_memory_bytes;
 }
 
+/* Whether rows of 2^log_fft real points go packed first, as measured above: from L = 4096 on,
+ * except fp32 plain rows there, and 16-bit gated rows always. */
+static bool prefers_packed(uint32_t log_fft, bool gated, bool half)
+{
+    if (gated && half) return true;
+    return log_fft > LOG_PACKED_SIZE || (log_fft == LOG_PACKED_SIZE && (gated || half));
+}
+
 /* The measured choice above of points per invocation and unrolling for a signal of 2^log_size
  * points. Lengths not measured take their nearest measured neighbour's. */
 static subq_fused_plan preferred_plan(uint32_t log_size, bool packed, bool gated, bool half)
 {
     subq_fused_plan p = {.log_size = log_size, .log_per_thread = 3, .split = true, .packed = packed, .unroll = true};
-    if (!gated && !packed) p.log_per_thread = 4;
+    if (!gated && !packed) p.log_per_thread = log_size >= LOG_PACKED_SIZE ? 5 : 4;
     else if (!gated && log_size < LOG_PACKED_SIZE) p.log_per_thread = 4, p.unroll = false;
     else if (!gated) p.log_per_thread = 5;
-    else if (half && packed && log_size < LOG_PACKED_SIZE) p.log_per_thread = 4, p.unroll = false;
+    else if (half && packed && log_size == LOG_PACKED_SIZE - 1) p.log_per_thread = 4, p.unroll = false;
     if (p.log_per_thread > log_size) p.log_per_thread = log_size;
     return p;
+}
+
+bool subq_fft_conv_fused_plan_fill_pairs(const subq_context *ctx, subq_fused_plan *plan)
+{
+    if (plan->log_per_thread > plan->log_size) return false;
+    uint32_t threads_per_signal = 1u << (plan->log_size - plan->log_per_thread);
+    plan->pairs = threads_per_signal < TARGET_THREADS ? TARGET_THREADS / threads_per_signal : 1;
+    while (plan->pairs > 1 && !subq_fft_conv_fused_plan_fits(ctx, plan)) plan->pairs /= 2;
+    return subq_fft_conv_fused_plan_fits(ctx, plan);
 }
 
 /* Fewer signals per workgroup, then more points per invocation (fewer invocations), before giving
@@ -127,20 +146,16 @@ static subq_fused_plan preferred_plan(uint32_t log_size, bool packed, bool gated
 static bool find_plan(const subq_context *ctx, int64_t length, bool gated, bool half, subq_fused_plan *plan)
 {
     if (subq_fft_conv_fused_fft_size(length) == 0) return false;
-    bool packed_first = log2_fft_size(length) >= LOG_PACKED_SIZE;
+    bool packed_first = prefers_packed(log2_fft_size(length), gated, half);
     for (int i = 0; i < 4; i++) {
         bool packed = packed_first == (i < 2);
         subq_fused_plan p = preferred_plan(log2_fft_size(length) - packed, packed, gated, half);
         p.pad = i % 2 == 0;
-        for (; p.log_per_thread <= 5 && p.log_per_thread <= p.log_size; p.log_per_thread++) {
-            uint32_t threads_per_signal = 1u << (p.log_size - p.log_per_thread);
-            p.pairs = threads_per_signal < TARGET_THREADS ? TARGET_THREADS / threads_per_signal : 1;
-            while (p.pairs > 1 && !subq_fft_conv_fused_plan_fits(ctx, &p)) p.pairs /= 2;
-            if (subq_fft_conv_fused_plan_fits(ctx, &p)) {
+        for (; p.log_per_thread <= 5 && p.log_per_thread <= p.log_size; p.log_per_thread++)
+            if (subq_fft_conv_fused_plan_fill_pairs(ctx, &p)) {
                 *plan = p;
                 return true;
             }
-        }
     }
     return false;
 }

@@ -46,6 +46,9 @@ subq_status subq_fft_conv_fused_default_plan(const subq_context *ctx, int64_t le
                                              subq_fused_plan *plan);
 /* Whether a plan fits the device's limits. */
 bool subq_fft_conv_fused_plan_fits(const subq_context *ctx, const subq_fused_plan *plan);
+/* Signals per workgroup for the rest of a plan, as the default plans choose them; false when no
+ * count fits the device. */
+bool subq_fft_conv_fused_plan_fill_pairs(const subq_context *ctx, subq_fused_plan *plan);
 /* subq_fft_conv_fused with a given plan; it must be for P of this L and fit the device. */
 subq_status subq_fft_conv_fused_planned(subq_stream *stream, const subq_fused_plan *plan, const subq_tensor *x,
                                         const subq_tensor *spectrum, const subq_tensor *pre,

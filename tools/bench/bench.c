@@ -250,11 +250,11 @@ static int usage(void)
     return 2;
 }
 
-static bool wanted(const char *name, int count, char **names)
+static bool wanted(const bench_entry *e, int count, char **names)
 {
     for (int i = 0; i < count; i++)
-        if (!strcmp(names[i], name)) return true;
-    return count == 0;
+        if (!strcmp(names[i], e->name)) return true;
+    return count == 0 && !e->when_named;
 }
 
 int command_bench(int argc, char **argv)
@@ -282,7 +282,7 @@ int command_bench(int argc, char **argv)
                            b.reps);
     int failed = measure_copy(&b);
     for (const bench_entry *e = subq_benches; e->name && !failed; e++)
-        if (wanted(e->name, name_count, names)) failed = e->run(&b);
+        if (wanted(e, name_count, names)) failed = e->run(&b);
     subq_stream_destroy(b.stream);
     subq_context_destroy(b.ctx);
     return failed;

@@ -29,6 +29,7 @@ typedef struct bench_timing {
 typedef struct bench_entry {
     const char *name;
     int (*run)(bench *b);
+    bool when_named; /* a tuning sweep rather than a comparison: runs only when asked for by name */
 } bench_entry;
 
 extern const bench_entry subq_benches[]; /* NULL-terminated (bench_registry.c) */

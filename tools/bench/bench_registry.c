@@ -7,6 +7,7 @@ int bench_linear(bench *b);
 int bench_norm(bench *b);
 int bench_gate(bench *b);
 int bench_fft_conv(bench *b);
+int bench_fft_conv_plans(bench *b);
 int bench_hyena(bench *b);
 int bench_s4(bench *b);
 
@@ -17,6 +18,7 @@ const bench_entry subq_benches[] = {
     {"norm", bench_norm},
     {"gate", bench_gate},
     {"fft_conv", bench_fft_conv},
+    {"fft_conv_plans", bench_fft_conv_plans, .when_named = true},
     {"hyena", bench_hyena},
     {"s4", bench_s4},
     {NULL, NULL},
