@@ -40,8 +40,9 @@
  * powers, or the first of each pass) within +-5% of turn() once passes unrolled, and needing a
  * table per context; loading the input as a radix-2 first pass leaves it (that pass only copies
  * at L = 8192) 4% faster fp32 gated, 15% slower f16; unrolling the direction loop too, 10-50%
- * slower; the gated input kept in registers for the shortcut rather than read again, within 5%
- * either way at the cost of registers. Breakdown at L = 1024 (E = 8, looped): loads and stores
+ * slower (10-110% again on 2026-11-23 with each plan warmed up: the unrolled plans' code
+ * doubles); the gated input kept in registers for the shortcut rather than read again, within
+ * 5% either way at the cost of registers. Breakdown at L = 1024 (E = 8, looped): loads and stores
  * alone 0.039 ms, forward FFT 0.072, both FFTs without the multiply 0.136 of 0.141; at 8192
  * (E = 16, looped) 0.171, 0.404, 0.715 of 0.932, the packed split being the rest. Also dropped:
  * the outputs staged in shared memory so that the gated epilogue reads its inputs with the FFT's
