@@ -23,8 +23,10 @@ const char *subq_pipeline_statistics(const subq_pipeline *p) { return p->statist
 static int format_statistic(char *text, size_t size, const VkPipelineExecutableStatisticKHR *s)
 {
     switch (s->format) {
-    case VK_PIPELINE_EXECUTABLE_STATISTIC_FORMAT_BOOL32_KHR: return snprintf(text, size, "%s %s", s->name, s->value.b32 ? "yes" : "no");
-    case VK_PIPELINE_EXECUTABLE_STATISTIC_FORMAT_INT64_KHR: return snprintf(text, size, "%s %lld", s->name, (long long)s->value.i64);
+    case VK_PIPELINE_EXECUTABLE_STATISTIC_FORMAT_BOOL32_KHR:
+        return snprintf(text, size, "%s %s", s->name, s->value.b32 ? "yes" : "no");
+    case VK_PIPELINE_EXECUTABLE_STATISTIC_FORMAT_INT64_KHR:
+        return snprintf(text, size, "%s %lld", s->name, (long long)s->value.i64);
     case VK_PIPELINE_EXECUTABLE_STATISTIC_FORMAT_UINT64_KHR:
         return snprintf(text, size, "%s %llu", s->name, (unsigned long long)s->value.u64);
     default: return snprintf(text, size, "%s %g", s->name, s->value.f64);
@@ -40,7 +42,8 @@ static void capture_statistics(subq_context *ctx, subq_pipeline *p)
     VkPipelineExecutableStatisticKHR statistics[32];
     uint32_t count = 32;
     for (uint32_t i = 0; i < count; i++)
-        statistics[i] = (VkPipelineExecutableStatisticKHR){.sType = VK_STRUCTURE_TYPE_PIPELINE_EXECUTABLE_STATISTIC_KHR};
+        statistics[i] =
+            (VkPipelineExecutableStatisticKHR){.sType = VK_STRUCTURE_TYPE_PIPELINE_EXECUTABLE_STATISTIC_KHR};
     VkResult result = ctx->vk.vkGetPipelineExecutableStatisticsKHR(ctx->device, &executable, &count, statistics);
     if (result != VK_SUCCESS && result != VK_INCOMPLETE) return;
     size_t used = 0;

@@ -70,8 +70,9 @@ static int bench_shape(bench *b, const plan_shape *s)
     while (((int64_t)1 << log_fft) < subq_fft_conv_fused_fft_size(s->len)) log_fft++;
     for (int i = 0; i < 12 && !failed; i++) {
         bool packed = i / 6, unroll = i % 2;
-        a.plan = (subq_fused_plan){.log_size = (uint32_t)(log_fft - packed), .log_per_thread = 3 + (uint32_t)(i / 2 % 3),
-                                   .split = true, .pad = true, .packed = packed, .unroll = unroll};
+        a.plan = (subq_fused_plan){.log_size = (uint32_t)(log_fft - packed),
+                                   .log_per_thread = 3 + (uint32_t)(i / 2 % 3), .split = true, .pad = true,
+                                   .packed = packed, .unroll = unroll};
         if (subq_fft_conv_fused_plan_fill_pairs(b->ctx, &a.plan)) failed = time_plan(b, s, &a, &default_plan);
     }
     subq_tensor *all[] = {a.x, a.spectrum, a.pre, a.post, a.shortcut, a.y};
