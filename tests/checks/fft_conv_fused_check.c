@@ -257,11 +257,12 @@ static void run_half(checker *c, subq_dtype dtype, int64_t len, int64_t offset, 
     free_data(&d);
 }
 
-/* Pairs of rows (L = 1024), packed rows loaded in pairs (4096, 8192 where it fits) and one by one
- * (odd offset, odd length). */
+/* Pairs of rows (L = 1024 plain), packed rows loaded in pairs (1024 gated, 4096, 8192 where it
+ * fits) and one by one (odd offset, odd length). */
 static void half_grid(checker *c)
 {
     bool long_rows = subq_fft_conv_fused_supports(c->ctx, 8192);
+    run_half(c, SUBQ_F16, 1024, 0, false);
     run_half(c, SUBQ_F16, 1024, 0, true);
     run_half(c, SUBQ_F16, 4096, 0, true);
     run_half(c, SUBQ_F16, 4096, 0, false);
