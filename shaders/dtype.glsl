@@ -13,8 +13,10 @@ uint subq_bf16_bits(float v) {
     return isnan(v) ? 0x7fc0u : (u + 0x7fffu + ((u >> 16) & 1u)) >> 16;
 }
 
-// Four bf16 bit patterns of v (in the low halves).
-uvec4 subq_bf16_bits4(vec4 v) {
+// bf16 bit patterns of each component of v (in the low halves).
+uvec2 subq_bf16_bits(vec2 v) { return uvec2(subq_bf16_bits(v.x), subq_bf16_bits(v.y)); }
+uvec4 subq_bf16_bits(vec4 v)
+{
     return uvec4(subq_bf16_bits(v.x), subq_bf16_bits(v.y), subq_bf16_bits(v.z), subq_bf16_bits(v.w));
 }
 
@@ -34,46 +36,27 @@ uvec4 subq_bf16_bits4(vec4 v) {
         else if (SUBQ_DTYPE(binding_) == 1u) name##_h[i] = float16_t(v); \
         else name##_b[i] = uint16_t(subq_bf16_bits(v));                 \
     } while (false)
-// Groups of four neighbours (index i counts groups; 16-byte aligned for f32, 8-byte for 16-bit):
-// name##4, name##4_h and name##4_b over one binding.
-#define SUBQ_FLOAT4_BUFFER(binding_, access_, name)                                             \
-    layout(std430, binding = binding_) access_ buffer name##_F32x4 { vec4 name##4[]; };         \
-    layout(std430, binding = binding_) access_ buffer name##_F16x4 { f16vec4 name##4_h[]; };    \
-    layout(std430, binding = binding_) access_ buffer name##_BF16x4 { u16vec4 name##4_b[]; };
-#define SUBQ_LOAD4(name, binding_, i)                                                   \
-    (SUBQ_DTYPE(binding_) == 0u   ? name##4[i]                                          \
-     : SUBQ_DTYPE(binding_) == 1u ? vec4(name##4_h[i])                                  \
-                                  : uintBitsToFloat(uvec4(name##4_b[i]) << 16))
-#define SUBQ_STORE4(name, binding_, i, v)                                        \
+// Groups of n = 2 or 4 neighbours (index i counts groups; aligned to n elements): name##n,
+// name##n##_h and name##n##_b over one binding.
+#define SUBQ_FLOATN_BUFFER(n, binding_, access_, name)                                               \
+    layout(std430, binding = binding_) access_ buffer name##_F32x##n { vec##n name##n[]; };          \
+    layout(std430, binding = binding_) access_ buffer name##_F16x##n { f16vec##n name##n##_h[]; };   \
+    layout(std430, binding = binding_) access_ buffer name##_BF16x##n { u16vec##n name##n##_b[]; };
+#define SUBQ_LOADN(n, name, binding_, i)                                                \
+    (SUBQ_DTYPE(binding_) == 0u   ? name##n[i]                                          \
+     : SUBQ_DTYPE(binding_) == 1u ? vec##n(name##n##_h[i])                              \
+                                  : uintBitsToFloat(uvec##n(name##n##_b[i]) << 16))
+#define SUBQ_STOREN(n, name, binding_, i, v)                                     \
     do {                                                                         \
-        if (SUBQ_DTYPE(binding_) == 0u) name##4[i] = (v);                        \
-        else if (SUBQ_DTYPE(binding_) == 1u) name##4_h[i] = f16vec4(v);          \
-        else name##4_b[i] = u16vec4(subq_bf16_bits4(v));                         \
-    } while (false)
-// Pairs of neighbours (index i counts pairs; 8-byte aligned for f32, 4-byte for 16-bit).
-#define SUBQ_FLOAT2_BUFFER(binding_, access_, name)                                             \
-    layout(std430, binding = binding_) access_ buffer name##_F32x2 { vec2 name##2[]; };         \
-    layout(std430, binding = binding_) access_ buffer name##_F16x2 { f16vec2 name##2_h[]; };    \
-    layout(std430, binding = binding_) access_ buffer name##_BF16x2 { u16vec2 name##2_b[]; };
-#define SUBQ_LOAD2(name, binding_, i)                                                   \
-    (SUBQ_DTYPE(binding_) == 0u   ? name##2[i]                                          \
-     : SUBQ_DTYPE(binding_) == 1u ? vec2(name##2_h[i])                                  \
-                                  : uintBitsToFloat(uvec2(name##2_b[i]) << 16))
-#define SUBQ_STORE2(name, binding_, i, v)                                                    \
-    do {                                                                                     \
-        if (SUBQ_DTYPE(binding_) == 0u) name##2[i] = (v);                                    \
-        else if (SUBQ_DTYPE(binding_) == 1u) name##2_h[i] = f16vec2(v);                      \
-        else name##2_b[i] = u16vec2(uvec2(subq_bf16_bits((v).x), subq_bf16_bits((v).y)));    \
+        if (SUBQ_DTYPE(binding_) == 0u) name##n[i] = (v);                        \
+        else if (SUBQ_DTYPE(binding_) == 1u) name##n##_h[i] = f16vec##n(v);      \
+        else name##n##_b[i] = u16vec##n(subq_bf16_bits(v));                      \
     } while (false)
 #else
-#define SUBQ_FLOAT4_BUFFER(binding_, access_, name) \
-    layout(std430, binding = binding_) access_ buffer name##_F32x4 { vec4 name##4[]; };
-#define SUBQ_LOAD4(name, binding_, i) (name##4[i])
-#define SUBQ_STORE4(name, binding_, i, v) name##4[i] = (v)
-#define SUBQ_FLOAT2_BUFFER(binding_, access_, name) \
-    layout(std430, binding = binding_) access_ buffer name##_F32x2 { vec2 name##2[]; };
-#define SUBQ_LOAD2(name, binding_, i) (name##2[i])
-#define SUBQ_STORE2(name, binding_, i, v) name##2[i] = (v)
+#define SUBQ_FLOATN_BUFFER(n, binding_, access_, name) \
+    layout(std430, binding = binding_) access_ buffer name##_F32x##n { vec##n name##n[]; };
+#define SUBQ_LOADN(n, name, binding_, i) (name##n[i])
+#define SUBQ_STOREN(n, name, binding_, i, v) name##n[i] = (v)
 #define SUBQ_FLOAT_BUFFER(binding_, access_, name) \
     layout(std430, binding = binding_) access_ buffer name##_F32 { float name[]; };
 #define SUBQ_LOAD(name, binding_, i) (name[i])

@@ -45,11 +45,11 @@ SUBQ_FLOAT_BUFFER(3, readonly, post)
 SUBQ_FLOAT_BUFFER(4, readonly, shortcut)
 SUBQ_FLOAT_BUFFER(5, writeonly, y)
 // Neighbours as one access (PAIRED, SPECTRUM_PAIRED).
-SUBQ_FLOAT2_BUFFER(0, readonly, x)
+SUBQ_FLOATN_BUFFER(2, 0, readonly, x)
 layout(std430, binding = 1) readonly buffer Spectrum2 { vec2 spectrum2[]; };
-SUBQ_FLOAT2_BUFFER(2, readonly, pre)
-SUBQ_FLOAT2_BUFFER(3, readonly, post)
-SUBQ_FLOAT2_BUFFER(5, writeonly, y)
+SUBQ_FLOATN_BUFFER(2, 2, readonly, pre)
+SUBQ_FLOATN_BUFFER(2, 3, readonly, post)
+SUBQ_FLOATN_BUFFER(2, 5, writeonly, y)
 
 layout(push_constant) uniform Params {
     uint x_first, spectrum_first, pre_first, post_first, shortcut_first, y_first;
@@ -146,8 +146,8 @@ vec2 gated_pair(uint n)
 {
     if (PAIRED) {
         if (!valid[0] || 2u * n >= p.len) return vec2(0.0);
-        vec2 v = SUBQ_LOAD2(x, 0, (x_row[0] >> 1u) + n);
-        return HAS_PRE ? v * SUBQ_LOAD2(pre, 2, (pre_row[0] >> 1u) + n) : v;
+        vec2 v = SUBQ_LOADN(2, x, 0, (x_row[0] >> 1u) + n);
+        return HAS_PRE ? v * SUBQ_LOADN(2, pre, 2, (pre_row[0] >> 1u) + n) : v;
     }
     return vec2(gated(0u, 2u * n), gated(0u, 2u * n + 1u));
 }
@@ -248,8 +248,8 @@ void store_pair(uint n, vec2 conv)
 {
     if (!valid[0]) return;
     vec2 v = HAS_SHORTCUT ? conv + d[0] * gated_pair(n) : conv;
-    if (HAS_POST) v *= SUBQ_LOAD2(post, 3, (post_row[0] >> 1u) + n);
-    SUBQ_STORE2(y, 5, (y_row[0] >> 1u) + n, v);
+    if (HAS_POST) v *= SUBQ_LOADN(2, post, 3, (post_row[0] >> 1u) + n);
+    SUBQ_STOREN(2, y, 5, (y_row[0] >> 1u) + n, v);
 }
 
 // The inverse FFT of the conjugate left conj(y0 + i y1) in a[m] for the first P / 2 points

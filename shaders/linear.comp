@@ -47,12 +47,12 @@ const uint K_LOADERS = BK / LOAD_WIDTH;    // invocations loading one row of a t
 const uint INVALID = 0xffffffffu;
 
 SUBQ_FLOAT_BUFFER(0, readonly, x)
-SUBQ_FLOAT4_BUFFER(0, readonly, x)
+SUBQ_FLOATN_BUFFER(4, 0, readonly, x)
 SUBQ_FLOAT_BUFFER(1, readonly, w)
-SUBQ_FLOAT4_BUFFER(1, readonly, w)
+SUBQ_FLOATN_BUFFER(4, 1, readonly, w)
 SUBQ_FLOAT_BUFFER(2, readonly, bias)
 SUBQ_FLOAT_BUFFER(3, , y)
-SUBQ_FLOAT4_BUFFER(3, , y)
+SUBQ_FLOATN_BUFFER(4, 3, , y)
 
 layout(push_constant) uniform Params {
     uint x_first, w_first, bias_first, y_first;
@@ -99,12 +99,12 @@ void fetch(uint k0) {
     uint k = k0 + (tid % K_LOADERS) * LOAD_WIDTH;
     [[unroll]] for (uint i = 0u; i < LA; i++) {
         bool ok = a_base[i] != INVALID && k < p.k_end;
-        if (VEC_LOAD != 0u) a_next[i] = ok ? SUBQ_LOAD4(x, 0, (a_base[i] + k) / 4u) : vec4(0.0);
+        if (VEC_LOAD != 0u) a_next[i] = ok ? SUBQ_LOADN(4, x, 0, (a_base[i] + k) / 4u) : vec4(0.0);
         else a_next[i].x = ok ? SUBQ_LOAD(x, 0, a_base[i] + k) : 0.0;
     }
     [[unroll]] for (uint i = 0u; i < LB; i++) {
         bool ok = b_base[i] != INVALID && k < p.k_end;
-        if (VEC_LOAD != 0u) b_next[i] = ok ? SUBQ_LOAD4(w, 1, (b_base[i] + k) / 4u) : vec4(0.0);
+        if (VEC_LOAD != 0u) b_next[i] = ok ? SUBQ_LOADN(4, w, 1, (b_base[i] + k) / 4u) : vec4(0.0);
         else b_next[i].x = ok ? SUBQ_LOAD(w, 1, b_base[i] + k) : 0.0;
     }
 }
@@ -156,7 +156,9 @@ void write_out(uint m0, uint n0, uint tx, uint ty) {
             uint n = n0 + c * 4u * RN + tx * 4u;
             vec4 v = acc[i][c] + bv[c];
             if (VEC_STORE != 0u) {
-                if (n < p.N) SUBQ_STORE4(y, 3, (row + n) / 4u, p.accumulate != 0u ? SUBQ_LOAD4(y, 3, (row + n) / 4u) + v : v);
+                if (n < p.N)
+                    SUBQ_STOREN(4, y, 3, (row + n) / 4u,
+                                p.accumulate != 0u ? SUBQ_LOADN(4, y, 3, (row + n) / 4u) + v : v);
             } else {
                 [[unroll]] for (uint e = 0u; e < 4u; e++)
                     if (n + e < p.N)
