@@ -48,11 +48,11 @@ static void capture_statistics(subq_context *ctx, subq_pipeline *p)
     if (result != VK_SUCCESS && result != VK_INCOMPLETE) return;
     size_t used = 0;
     for (uint32_t i = 0; i < count && used < sizeof p->statistics; i++) {
-        int n = snprintf(p->statistics + used, sizeof p->statistics - used, "%s", i ? ", " : "");
-        if (n > 0) used += (size_t)n;
-        if (used < sizeof p->statistics)
-            n = format_statistic(p->statistics + used, sizeof p->statistics - used, &statistics[i]);
-        if (n > 0) used += (size_t)n;
+        char one[128];
+        format_statistic(one, sizeof one, &statistics[i]);
+        int n = snprintf(p->statistics + used, sizeof p->statistics - used, "%s%s", i ? ", " : "", one);
+        if (n < 0) break;
+        used += (size_t)n;
     }
 }
 
