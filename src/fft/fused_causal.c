@@ -48,8 +48,8 @@
  * alone 0.039 ms, forward FFT 0.072, both FFTs without the multiply 0.136 of 0.141; at 8192
  * (E = 16, looped) 0.171, 0.404, 0.715 of 0.932, the packed split being the rest. Also dropped:
  * the outputs staged in shared memory so that the gated epilogue reads its inputs with the FFT's
- * registers free, 0-13% slower except f16 gated L = 4096 (3% faster); whole complex values
- * exchanged, two signals per workgroup, no padding: 20-70% slower at L = 1024.
+ * registers free, 0-13% slower except f16 gated L = 4096 (3% faster); no padding, 0.120 at
+ * L = 1024.
  * Where the time goes (timing only, results wrong), L = 1024 / f16 gated 1024 / f16 gated 4096 /
  * 8192: without the twiddles 15% / 18% / 12% / 13% faster; without the exchanges between passes
  * 10% / 13% / 15% / 17%; without their barriers 9% and 34% slower at L = 1024, 12% and 4% faster
