@@ -189,13 +189,6 @@ static subq_status launch_shape(const subq_fft_conv_call *c, const subq_tensor *
     return SUBQ_OK;
 }
 
-static void batch_channel_strides(uint32_t dst[2], const subq_tensor *t)
-{
-    if (!t) return;
-    dst[0] = t->shape[0] == 1 ? 0 : (uint32_t)t->strides[0];
-    dst[1] = (uint32_t)t->strides[1];
-}
-
 /* The launch's views of the call's tensors, in binding order of fft_fourstep_inverse.comp. */
 typedef struct launch_views {
     subq_tensor scratch, spectrum, x, pre, post, shortcut, y;
@@ -210,11 +203,11 @@ static fourstep_push make_push(const subq_fft_conv_call *c, const launch_views *
                        .y_first = subq_push_first(&v->y),
                        .shortcut_stride = c->shortcut ? (uint32_t)c->shortcut->strides[0] : 0,
                        .batch = (uint32_t)l->nb, .rows = (uint32_t)(l->nb * l->nc)};
-    batch_channel_strides(p.x_stride, &v->x);
-    batch_channel_strides(p.pre_stride, c->pre ? &v->pre : NULL);
-    batch_channel_strides(p.post_stride, c->post ? &v->post : NULL);
-    batch_channel_strides(p.y_stride, &v->y);
-    batch_channel_strides(p.spectrum_stride, &v->spectrum);
+    subq_push_batch_channel_strides(p.x_stride, &v->x);
+    subq_push_batch_channel_strides(p.pre_stride, c->pre ? &v->pre : NULL);
+    subq_push_batch_channel_strides(p.post_stride, c->post ? &v->post : NULL);
+    subq_push_batch_channel_strides(p.y_stride, &v->y);
+    subq_push_batch_channel_strides(p.spectrum_stride, &v->spectrum);
     return p;
 }
 

@@ -254,29 +254,20 @@ static uint32_t plan_flags(const subq_fused_plan *plan, const fused_args *a)
 }
 
 /* The L axis is dense: only the batch and channel strides travel. */
-static void batch_channel_strides(uint32_t dst[2], const subq_tensor *t)
-{
-    if (!t) return;
-    dst[0] = (uint32_t)t->strides[0];
-    dst[1] = (uint32_t)t->strides[1];
-}
-
 static fused_push make_push(const fused_args *a)
 {
-    const subq_tensor *spectrum = a->spectrum;
     fused_push p = {
-        .x_first = subq_push_first(a->x), .spectrum_first = subq_push_first(spectrum),
+        .x_first = subq_push_first(a->x), .spectrum_first = subq_push_first(a->spectrum),
         .pre_first = subq_push_first(a->pre), .post_first = subq_push_first(a->post),
         .shortcut_first = subq_push_first(a->shortcut), .y_first = subq_push_first(a->y),
-        .spectrum_stride = {spectrum->shape[0] == 1 ? 0 : (uint32_t)spectrum->strides[0],
-                            (uint32_t)spectrum->strides[1]},
         .shortcut_stride = a->shortcut ? (uint32_t)a->shortcut->strides[0] : 0,
         .batch = (uint32_t)a->x->shape[0], .channels = (uint32_t)a->x->shape[1], .len = (uint32_t)a->x->shape[2],
     };
-    batch_channel_strides(p.x_stride, a->x);
-    batch_channel_strides(p.y_stride, a->y);
-    batch_channel_strides(p.pre_stride, a->pre);
-    batch_channel_strides(p.post_stride, a->post);
+    subq_push_batch_channel_strides(p.x_stride, a->x);
+    subq_push_batch_channel_strides(p.y_stride, a->y);
+    subq_push_batch_channel_strides(p.pre_stride, a->pre);
+    subq_push_batch_channel_strides(p.post_stride, a->post);
+    subq_push_batch_channel_strides(p.spectrum_stride, a->spectrum);
     return p;
 }
 

@@ -16,4 +16,13 @@ static inline void subq_push_strides(uint32_t *dst, const subq_tensor *t)
     for (int i = 0; t && i < t->rank; i++) dst[i] = (uint32_t)t->strides[i];
 }
 
+/* The batch and channel strides of t (axes 0 and 1), the batch's 0 where t has one batch for all
+ * (a kernel shared by the batch); nothing for an absent tensor. */
+static inline void subq_push_batch_channel_strides(uint32_t dst[2], const subq_tensor *t)
+{
+    if (!t) return;
+    dst[0] = t->shape[0] == 1 ? 0 : (uint32_t)t->strides[0];
+    dst[1] = (uint32_t)t->strides[1];
+}
+
 #endif
