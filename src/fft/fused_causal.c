@@ -54,7 +54,18 @@
  * 8192: without the twiddles 15% / 18% / 12% / 13% faster; without the exchanges between passes
  * 10% / 13% / 15% / 17%; without their barriers 9% and 34% slower at L = 1024, 12% and 4% faster
  * at the longer rows. So at L <= 1024 the kernel is bound by instructions, not by barriers:
- * subgroup-local exchanges would not pay there. */
+ * subgroup-local exchanges would not pay there.
+ * Arithmetic against memory (2026-11-23, same harness; inputs made up and outputs never written,
+ * or loads and stores with no FFT), fp32 1024 / fp32 gated 1024 / fp32 4096 / f16 gated 1024 /
+ * 4096 / 8192: the whole kernel 0.081 / 0.129 / 0.460 / 0.485 / 2.344 / 6.399 ms; its arithmetic
+ * alone 0.070 / 0.096 / 0.373 / 0.427 / 1.796 / 5.296; its memory alone 0.039 / 0.080 / 0.144 /
+ * 0.143 / 0.616 / 1.171. The arithmetic alone already misses 50% of copy at fp32 1024 (0.067)
+ * and 1.3x FlashFFTConv at f16 gated 1024 and 8192 (0.377, 4.654), so no overlap of loads with
+ * math can reach those; at f16 gated 4096 only a perfect one could (1.859).
+ * Also dropped: the shortcut joined to the spectrum (D / N added to every bin, since D u is u
+ * convolved with D times an impulse) instead of reading u again for the output: f16 gated 1024
+ * 3% faster, fp32 gated 1024 7% slower (the compiler took 64 registers where it had 48). Not
+ * reading the spectrum at all saves 1-7%, so bins held in f16 would not pay either. */
 #define TARGET_THREADS 128
 #define LOG_PACKED_SIZE 13
 #define MAX_LOG_SIZE 30
