@@ -40,7 +40,7 @@ static void capture_statistics(subq_context *ctx, subq_pipeline *p)
     VkPipelineExecutableInfoKHR executable = {.sType = VK_STRUCTURE_TYPE_PIPELINE_EXECUTABLE_INFO_KHR,
                                               .pipeline = p->pipeline};
     VkPipelineExecutableStatisticKHR statistics[32];
-    uint32_t count = 32;
+    uint32_t count = sizeof statistics / sizeof *statistics;
     for (uint32_t i = 0; i < count; i++)
         statistics[i] =
             (VkPipelineExecutableStatisticKHR){.sType = VK_STRUCTURE_TYPE_PIPELINE_EXECUTABLE_STATISTIC_KHR};
