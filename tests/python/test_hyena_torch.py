@@ -1,7 +1,8 @@
 """subq's modules (CKConvND, Hyena, QKVSequenceMixer, QKVConditionMixer) against python/subq_torch, the
 PyTorch reference written from SPEC.md: random reference modules in many configurations, their
 state_dict (perturbed away from the init, so that every parameter matters) loaded into subq by name,
-forward outputs compared with the reference run in float64 at 1e-5 relative to max(1, max|y|), and
+forward outputs compared with the reference run in float64 at 1e-5 relative to max(1, max|y|)
+(times the output norm's gain where it divides by small channels: output_norm_allowance), and
 flop_count, describe and the parameter table compared exactly. Also incremental inference
 (prefill + steps == the full forward) and init's distributions. Prints 'N passed, M failed'."""
 import math
@@ -10,7 +11,7 @@ import sys
 import numpy as np
 import torch
 
-from parity import Results, random, subq  # puts python/ on the path
+from parity import Results, random, subq, t64  # puts python/ on the path
 import subq_torch as st  # noqa: E402
 
 TOL = 1e-5
@@ -59,6 +60,34 @@ def compare_counts(r, name, ref, ours, dims):
     r.record(name + " describe", ok, "" if ok else f"{ref.extra_repr()!r} vs {ours.describe()!r}")
 
 
+def norm_gain(norm, x):
+    """Per position, the most by which the channel norm multiplies an error in its input x."""
+    if isinstance(norm, st.RMSNorm):
+        scale = torch.rsqrt(x.pow(2).mean(1, keepdim=True) + norm.eps)
+    elif isinstance(norm, st.LayerNorm):
+        scale = torch.rsqrt(x.var(1, unbiased=False, keepdim=True) + norm.eps)
+    else:
+        scale = 1 / x.norm(dim=1, keepdim=True).clamp_min(norm.eps)
+    weight = getattr(norm, "weight", None)
+    return scale * (1.0 if weight is None else float(weight.abs().max()))
+
+
+def output_norm_allowance(ref, inputs, conditioning):
+    """Runs ref (float64) and returns its output and, per output element, the allowance for the
+    output norm. The long conv's fp32 rounding is absolute, of the order of the largest value, so
+    at a position whose channels happen to be small the norm's division magnifies it: up to 400x
+    in random draws, where 1e-5 of the output would fail one run in a hundred."""
+    seen = {}
+    if not isinstance(ref.output_norm, torch.nn.Identity):
+        ref.output_norm.register_forward_pre_hook(lambda module, args: seen.update(x=args[0]))
+    y = ref(*inputs, conditioning=conditioning)
+    if not seen:
+        return y.numpy(), 1.0
+    x, scale = seen["x"], max(1.0, float(y.abs().max()))
+    gain = norm_gain(ref.output_norm, x) * max(1.0, float(x.abs().max())) / scale
+    return y.numpy(), gain.clamp_min(1.0).movedim(1, -1).numpy()
+
+
 def hyena_case(ctx, r, name, d, c, size, cache, causal, short=None, hyena_kw=None, conv_kw=None, batch=2):
     ref, ours = build(ctx, d, c, cache, causal, short, hyena_kw, conv_kw)
     compare_tables(r, name, ref, ours)
@@ -67,9 +96,9 @@ def hyena_case(ctx, r, name, d, c, size, cache, causal, short=None, hyena_kw=Non
     q, k, v = (random(batch, *size, c) for _ in range(3))
     cond = random(batch, cond_dim) if cond_dim else None
     with torch.no_grad():
-        expected = ref.double()(*(torch.from_numpy(a).double() for a in (q, k, v)),
-                                conditioning=None if cond is None else torch.from_numpy(cond).double()).numpy()
-    r.close(name, ours(q, k, v, cond), expected, TOL)
+        expected, allowance = output_norm_allowance(ref.double(), [t64(a) for a in (q, k, v)],
+                                                    None if cond is None else t64(cond))
+    r.close(name, ours(q, k, v, cond), expected, TOL, allowance)
     compare_counts(r, name, ref, ours, list(size))
     return ref, ours
 
