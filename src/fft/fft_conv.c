@@ -2,6 +2,7 @@
 #include "fft/fft_conv.h"
 #include "fft/fourstep_causal.h"
 #include "fft/fused_causal.h"
+#include "fft/fused_2d.h"
 #include "runtime/args.h"
 
 /* The spatial axes (from axis 2 on) dense, as one row-major block per (b, c). */
@@ -93,6 +94,13 @@ static bool fourstep_applies(const subq_fft_conv_call *c)
            subq_fft_conv_fourstep_supports(subq_fft_kernel_context(c->kernel), subq_fft_kernel_length(c->kernel));
 }
 
+/* Small non-causal 2D grids of power-of-two sides take the fused 2D path (one dispatch), where the
+ * kernel object's spectrum is column by column. */
+static bool fused_2d_applies(const subq_fft_conv_call *c)
+{
+    return subq_fft_conv_fused_2d_supports(subq_fft_kernel_context(c->kernel), subq_fft_kernel_layout(c->kernel));
+}
+
 subq_status subq_fft_conv(subq_stream *stream, const subq_tensor *x, const subq_fft_kernel *fft_kernel,
                           const subq_fft_conv_extras *extras, subq_tensor *y)
 {
@@ -108,5 +116,6 @@ subq_status subq_fft_conv(subq_stream *stream, const subq_tensor *x, const subq_
         return subq_fft_conv_fused(stream, x, subq_fft_kernel_spectrum(fft_kernel), call.pre, call.post,
                                    call.shortcut, y);
     if (fourstep_applies(&call)) return subq_fft_conv_fourstep(&call);
+    if (fused_2d_applies(&call)) return subq_fft_conv_fused_2d(&call);
     return subq_fft_conv_general(&call);
 }

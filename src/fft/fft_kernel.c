@@ -4,6 +4,7 @@
 
 #include "fft/fft_kernel.h"
 #include "fft/fourstep_causal.h"
+#include "fft/fused_2d.h"
 #include "runtime/args.h"
 #include "subq_shaders.h"
 
@@ -57,7 +58,7 @@ static pack_push make_pack_push(const subq_fft_kernel *fk, const subq_tensor *ke
 }
 
 /* Chunk by chunk: place into the plan's real scratch, R2C, copy the rows out (in the four-step
- * path's order where that path will read them). */
+ * or the fused 2D path's order where that path will read them). */
 static subq_status compute_spectrum(subq_stream *stream, subq_fft_kernel *fk, const subq_tensor *kernel)
 {
     int64_t rows = fk->shape[0] * fk->shape[1], chunk, points = subq_fft_layout_spectrum_row(&fk->layout);
@@ -67,6 +68,7 @@ static subq_status compute_spectrum(subq_stream *stream, subq_fft_kernel *fk, co
     SUBQ_TRY(subq_fft_plan_get(fk->ctx, &key, &plan));
     pack_push push = make_pack_push(fk, kernel);
     bool fourstep = fk->layout.causal && subq_fft_conv_fourstep_supports(fk->ctx, subq_fft_kernel_length(fk));
+    bool fused_2d = subq_fft_conv_fused_2d_supports(fk->ctx, &fk->layout);
     subq_kernel shader = {.shader = subq_shader_for_dtypes(&subq_shader_fft_kernel_pack, &subq_shader_fft_kernel_pack_16,
                                                            1, &kernel),
                           .bindings = 2, .push_bytes = sizeof push, .spec_count = 2,
@@ -87,6 +89,8 @@ static subq_status compute_spectrum(subq_stream *stream, subq_fft_kernel *fk, co
         status = subq_tensor_view(subq_fft_plan_spectrum(plan), 0, 3, shape, NULL, &from);
         if (status == SUBQ_OK) status = subq_tensor_view(fk->spectrum, row0 * points * 2, 3, shape, NULL, &to);
         if (status == SUBQ_OK && fourstep) status = subq_fft_conv_fourstep_order_spectrum(stream, from, to);
+        else if (status == SUBQ_OK && fused_2d)
+            status = subq_fft_conv_fused_2d_order_spectrum(stream, &fk->layout, from, to);
         else if (status == SUBQ_OK) status = subq_tensor_copy(stream, from, to);
         subq_tensor_destroy(from);
         subq_tensor_destroy(to);

@@ -5,7 +5,7 @@
  * last one (the R2C axis) fastest, scaled by 1/prod(F) so that an unnormalised inverse gives the
  * convolution. Causal 1D: [Bk, C, L + 1, 2], F = 2L, scaled by 1/(2L); kernel row b * C + c (or
  * c when Bk = 1); its bins in the four-step path's order where that path takes the rows
- * (fourstep_causal.h). */
+ * (fourstep_causal.h), column by column where the fused 2D path takes the layout (fused_2d.h). */
 #ifndef SUBQ_FFT_KERNEL_H
 #define SUBQ_FFT_KERNEL_H
 

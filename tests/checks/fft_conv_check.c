@@ -277,6 +277,29 @@ static void grid_2d_3d(checker *c)
     run_case(c, three);
 }
 
+/* Power-of-two grids small enough for the fused 2D path (fused_2d.h) on the device: one or three
+ * radix passes per axis, odd and small N0, padding in the first pass or not, circular axes with
+ * kernels that wrap, per-batch kernels, every extra on permuted views. The 64 x 64 image (CKConv's
+ * 127 x 127 kernel) takes the fused path where 48 KiB of shared memory allow it. */
+static void grid_2d_fused(checker *c)
+{
+    const subq_fft_padding Z = SUBQ_FFT_PADDING_ZERO, R = SUBQ_FFT_PADDING_CIRCULAR;
+    run_case(c, nd(2, (int64_t[]){32, 32}, (int64_t[]){63, 63}, (subq_fft_padding[]){Z, Z}));
+    run_case(c, nd(2, (int64_t[]){11, 11}, (int64_t[]){10, 10}, (subq_fft_padding[]){Z, Z}));
+    run_case(c, nd(2, (int64_t[]){5, 8}, (int64_t[]){6, 16}, (subq_fft_padding[]){Z, Z}));
+    run_case(c, nd(2, (int64_t[]){16, 8}, (int64_t[]){5, 20}, (subq_fft_padding[]){R, R}));
+    run_case(c, nd(2, (int64_t[]){64, 16}, (int64_t[]){9, 31}, (subq_fft_padding[]){R, Z}));
+    run_case(c, nd(2, (int64_t[]){16, 128}, (int64_t[]){31, 255}, (subq_fft_padding[]){Z, Z}));
+    run_case(c, nd(2, (int64_t[]){64, 64}, (int64_t[]){127, 127}, (subq_fft_padding[]){Z, Z}));
+    fft_case batched = nd(2, (int64_t[]){16, 16}, (int64_t[]){31, 31}, (subq_fft_padding[]){Z, Z});
+    batched.batch = 3, batched.channels = 5, batched.kernel_batch = 3;
+    run_case(c, batched);
+    fft_case extras = nd(2, (int64_t[]){8, 32}, (int64_t[]){15, 7}, (subq_fft_padding[]){Z, R});
+    extras.kernel_batch = 2, extras.pre = 1, extras.post = 1, extras.shortcut = 1, extras.permuted = 1;
+    extras.kernel_last = 1;
+    run_case(c, extras);
+}
+
 /* Two launches on a device that binds 128 MiB (lavapipe): the scratch of all rows is 136 MB. */
 static void grid_chunked(checker *c)
 {
@@ -519,6 +542,7 @@ void check_fft_conv(checker *c)
     grid_extras(c);
     grid_1d(c);
     grid_2d_3d(c);
+    grid_2d_fused(c);
     grid_chunked(c);
     check_update(c);
     check_plan_disk_cache(c);
