@@ -5,11 +5,12 @@
 #include "runtime/args.h"
 #include "subq_shaders.h"
 
-/* Measured on an H100 (B = 8, C = 256, 64 x 64 images, 127 x 127 kernels; ms per call): 256
- * invocations of 8 points 0.216 (4 points: 0.274; 512 invocations of 4 points 0.237; 128 of 8
- * 0.396). The kernel is bound by the latency of each round's chain of barriers more than by its
- * arithmetic: loading the next round's rows, the round's spectrum bins and the epilogue's inputs
- * ahead of the FFTs took it from 0.334 to 0.216 (the general path: 0.608). */
+/* Measured on an H100 (B = 8, C = 256, 64 x 64 images, 127 x 127 kernels; ms per call; the
+ * general path 0.608): 256 invocations of 8 points 0.216, of 4 points 0.274; 512 of 4 points
+ * 0.237. The kernel is bound by the latency of each round's chain of barriers more than by its
+ * arithmetic or memory: loading the next round's rows, the round's spectrum bins and the
+ * epilogue's inputs ahead of the FFTs took the default from 0.320 to 0.216 (and 128 invocations
+ * of 8 points, before that change, took 0.396). */
 #define TARGET_THREADS 256u
 #define POINTS_PER_THREAD 8u
 

@@ -34,6 +34,9 @@ CASES = [
     (1, 2, 1, (16, 16), (15, 15), False, "circular", (False, False, False)),
     (2, 2, 2, (10, 12), (19, 11), False, ("zero", "circular"), (False, True, False)),
     (1, 2, 1, (4, 5, 6), (7, 9, 11), False, "zero", (False, False, True)),
+    # the fused 2D path (power-of-two grids; the 16 x 16 circular case above takes it too)
+    (2, 3, 2, (32, 32), (63, 63), False, "zero", (True, True, True)),
+    (2, 2, 1, (16, 64), (9, 127), False, ("circular", "zero"), (False, True, False)),
     # a kernel spectrum larger than lavapipe's 128 MiB binding: launches bind their channels only
     (1, 129, 1, (131072,), (131072,), True, "zero", (False, True, False)),
     # the four-step path (power-of-two L from 2^14): odd channels, batch 1 and 3, per-batch kernels

@@ -134,10 +134,11 @@ def linear(ctx, r):
 
 def fft(ctx, r):
     """Causal gated (the fused single-dispatch path at 1000, the general VkFFT path at 9000, the
-    four-step path at 16384) and a 2D zero-padded conv; x, pre, post, shortcut, kernel and y all in
-    the dtype."""
+    four-step path at 16384) and 2D zero-padded convs (the general path at 12 x 10, the fused 2D path
+    at 16 x 8); x, pre, post, shortcut, kernel and y all in the dtype."""
     from subq_torch import fft_conv_causal, fft_conv_nd
-    for size, causal in (((1000,), True), ((9000,), True), ((16384,), True), ((12, 10), False)):
+    for size, causal in (((1000,), True), ((9000,), True), ((16384,), True), ((12, 10), False),
+                          ((16, 8), False)):
         shape = (2, 3, *size)
         kshape = (1, 3, *size) if causal else (1, 3, *[2 * n - 1 for n in size])
         for dtype in DTYPES:
