@@ -135,8 +135,8 @@ def gate(copy_gbps):
 def fft_conv(copy_gbps):
     """The FFT convolution as Hyena and CKConv write it in PyTorch, kernel spectrum cached: causal
     y = irfft(rfft(u, 2L) * K_f, 2L)[..., :L] with u = x, or gated u = pre * x and
-    y = post * (conv + D * u); 2D zero padding through rfftn/irfftn at F = min(N + ceil(K/2), 2N)
-    per axis, cropped to [K/2, K/2 + N). The f16 shapes run torch.fft on half tensors (cuFFT in fp16)."""
+    y = post * (conv + D * u); 1D and 2D zero padding through rfftn/irfftn at F = min(N + ceil(K/2),
+    2N) per axis, cropped to [K/2, K/2 + N). The f16 shapes run torch.fft on half tensors (cuFFT in fp16)."""
     cases = [(16, 768, 1024, torch.float), (8, 768, 8192, torch.float), (4, 1024, 16384, torch.float),
              (1, 64, 1 << 20, torch.float)] + [(64, 768, L, torch.half) for L in (1024, 4096, 8192)]
     for B, C, L, dtype in cases:
@@ -154,6 +154,13 @@ def fft_conv(copy_gbps):
         report("fft_conv", f"B={B} C={C} L={L} causal gated{suffix}", median_ms(gated), 4 * size * B * C * L,
                copy_gbps)
         del x, kf, pre, post
+    B, C, N = 8, 768, 8192
+    K = 2 * N - 1
+    x = torch.rand(B, C, N, device="cuda")
+    kf = torch.fft.rfft(torch.rand(1, C, K, device="cuda"), n=2 * N)
+    fn = lambda: torch.fft.irfft(torch.fft.rfft(x, n=2 * N) * kf, n=2 * N)[..., K // 2:K // 2 + N]
+    report("fft_conv", f"B={B} C={C} N={N} K={K} zero", median_ms(fn), 8 * B * C * N, copy_gbps)
+    del x, kf
     for B, C, N in ((8, 256, 64), (2, 128, 256)):
         K = 2 * N - 1
         F = min(N + (K + 1) // 2, 2 * N)

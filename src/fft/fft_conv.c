@@ -77,20 +77,21 @@ static subq_status check_rest(const subq_fft_conv_call *c)
 }
 
 /* The fused single-dispatch path reads the kernel's spectrum as it is when its FFT size equals the
- * kernel's 2L, i.e. for causal convolutions of power-of-two length, and when the rows fit the
- * device's shared memory; everything else takes the general path. */
+ * layout's 2L, i.e. for doubled rows (causal, or CKConv's zero padding) of power-of-two length, and
+ * when the rows fit the device's shared memory; everything else takes the general path. */
 static bool fused_applies(const subq_fft_conv_call *c)
 {
     int64_t length = subq_fft_kernel_length(c->kernel);
-    return subq_fft_kernel_causal(c->kernel) && subq_fft_conv_fused_fft_size(length) == 2 * length &&
+    return subq_fft_layout_doubled_row(subq_fft_kernel_layout(c->kernel)) &&
+           subq_fft_conv_fused_fft_size(length) == 2 * length &&
            subq_fft_conv_fused_supports(subq_fft_kernel_context(c->kernel), length);
 }
 
-/* Longer causal power-of-two rows take the four-step path (three dispatches), where the kernel
+/* Longer doubled power-of-two rows take the four-step path (three dispatches), where the kernel
  * object's spectrum is in the order its plan reads. */
 static bool fourstep_applies(const subq_fft_conv_call *c)
 {
-    return subq_fft_kernel_causal(c->kernel) &&
+    return subq_fft_layout_doubled_row(subq_fft_kernel_layout(c->kernel)) &&
            subq_fft_conv_fourstep_supports(subq_fft_kernel_context(c->kernel), subq_fft_kernel_length(c->kernel));
 }
 

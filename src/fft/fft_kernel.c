@@ -23,7 +23,6 @@ subq_context *subq_fft_kernel_context(const subq_fft_kernel *k) { return k->ctx;
 int64_t subq_fft_kernel_batch(const subq_fft_kernel *k) { return k->shape[0]; }
 int64_t subq_fft_kernel_channels(const subq_fft_kernel *k) { return k->shape[1]; }
 int64_t subq_fft_kernel_length(const subq_fft_kernel *k) { return k->layout.size[k->layout.axes - 1]; }
-bool subq_fft_kernel_causal(const subq_fft_kernel *k) { return k->layout.causal; }
 
 typedef struct pack_push {
     uint32_t rows, row0, channels;
@@ -67,7 +66,8 @@ static subq_status compute_spectrum(subq_stream *stream, subq_fft_kernel *fk, co
     subq_fft_plan_key key = subq_fft_layout_plan_key(&fk->layout, chunk, false);
     SUBQ_TRY(subq_fft_plan_get(fk->ctx, &key, &plan));
     pack_push push = make_pack_push(fk, kernel);
-    bool fourstep = fk->layout.causal && subq_fft_conv_fourstep_supports(fk->ctx, subq_fft_kernel_length(fk));
+    bool fourstep = subq_fft_layout_doubled_row(&fk->layout) &&
+                    subq_fft_conv_fourstep_supports(fk->ctx, subq_fft_kernel_length(fk));
     bool fused_2d = subq_fft_conv_fused_2d_supports(fk->ctx, &fk->layout);
     subq_kernel shader = {.shader = subq_shader_for_dtypes(&subq_shader_fft_kernel_pack, &subq_shader_fft_kernel_pack_16,
                                                            1, &kernel),

@@ -17,6 +17,5 @@ subq_context *subq_fft_kernel_context(const subq_fft_kernel *kernel);
 int64_t subq_fft_kernel_batch(const subq_fft_kernel *kernel);    /* Bk */
 int64_t subq_fft_kernel_channels(const subq_fft_kernel *kernel); /* C */
 int64_t subq_fft_kernel_length(const subq_fft_kernel *kernel);   /* L = N of the last axis */
-bool subq_fft_kernel_causal(const subq_fft_kernel *kernel);
 
 #endif

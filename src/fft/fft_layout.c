@@ -61,6 +61,11 @@ subq_status subq_fft_layout_make(int axes, const int64_t *size, const int64_t *k
     return SUBQ_OK;
 }
 
+bool subq_fft_layout_doubled_row(const subq_fft_layout *l)
+{
+    return l->axes == 1 && l->fft[0] == 2 * l->size[0] && l->fold[0] == l->fft[0];
+}
+
 int64_t subq_fft_layout_spectrum_row(const subq_fft_layout *l)
 {
     int64_t n = l->fft[l->axes - 1] / 2 + 1;

@@ -35,6 +35,10 @@ typedef struct subq_fft_layout {
  * kernel. */
 subq_status subq_fft_layout_make(int axes, const int64_t *size, const int64_t *kernel,
                                  const subq_fft_conv_options *options, subq_fft_layout *layout);
+/* A 1D layout of F = 2N points and no folding: the causal one, and the zero-padded one of a kernel
+ * of K >= 2N - 1 taps (CKConv's). Both convolve u's N points circularly on 2N and keep the first N,
+ * which is what the causal rows' paths compute (fused_causal.h, fourstep_causal.h). */
+bool subq_fft_layout_doubled_row(const subq_fft_layout *layout);
 /* Complex points per row of the spectrum: prod(F[:-1]) * (F[-1]/2 + 1). */
 int64_t subq_fft_layout_spectrum_row(const subq_fft_layout *layout);
 /* Strides in floats of the real scratch, axes aligned right in three (missing axes 0), and the

@@ -26,7 +26,8 @@ typedef struct subq_fourstep_plan {
     uint32_t log_row_pairs;     /* pairs of mirror rows per workgroup there: at most N1 / 2 */
 } subq_fourstep_plan;
 
-/* Whether the four-step path takes causal rows of this length on this device. */
+/* Whether the four-step path takes rows of this length on this device: causal ones, and
+ * zero-padded ones whose kernel spans 2L - 1 taps or more (fft_layout.h's doubled rows). */
 bool subq_fft_conv_fourstep_supports(const subq_context *ctx, int64_t length);
 /* The plan subq_fft_conv_fourstep uses; SUBQ_ERROR_UNSUPPORTED when none does. */
 subq_status subq_fft_conv_fourstep_default_plan(const subq_context *ctx, int64_t length, subq_fourstep_plan *plan);
@@ -37,7 +38,7 @@ bool subq_fft_conv_fourstep_plan_fits(const subq_context *ctx, const subq_fourst
  * default plan for L reads (the kernel object's spectrum). */
 subq_status subq_fft_conv_fourstep_order_spectrum(subq_stream *stream, const subq_tensor *bins, subq_tensor *ordered);
 
-/* A causal power-of-two call as subq_fft_conv checked it, with the kernel object's spectrum. */
+/* A doubled power-of-two call as subq_fft_conv checked it, with the kernel object's spectrum. */
 subq_status subq_fft_conv_fourstep(const subq_fft_conv_call *call);
 /* The same with a plan for L = 2^(log_n1 + log_n2) and a spectrum in its order (call->kernel
  * is not read). */

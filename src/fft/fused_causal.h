@@ -7,7 +7,9 @@
  * (2L itself when L is a power of two), and S = rfft(k zero-padded to P) / P, f32 [Bk, C, P/2 + 1, 2]
  * (interleaved complex, frequencies 0..P/2 in order, the last two axes dense; Bk = 1 shared by
  * the batch or Bk = B). For a power-of-two L that is [Bk, C, L + 1, 2] with F = 2L. The imaginary
- * parts of bins 0 and P/2 are ignored, as irfft does. */
+ * parts of bins 0 and P/2 are ignored, as irfft does.
+ * Zero-padded rows of power-of-two length with kernels of 2L - 1 taps or more (CKConv's) are the
+ * same computation on their placed kernel's spectrum (fft_layout.h) and take this path too. */
 #ifndef SUBQ_FFT_FUSED_CAUSAL_H
 #define SUBQ_FFT_FUSED_CAUSAL_H
 

@@ -244,10 +244,12 @@ static fft_case nd(int axes, const int64_t *size, const int64_t *kernel, const s
 }
 
 /* Non-causal 1D: kernels 2N - 1 (CKConv's double grid), shorter, even, longer than 2N + 2, and
- * longer than N on circular axes (taps wrap around). */
+ * longer than N on circular axes (taps wrap around). Zero-padded powers of two with kernels of
+ * 2N - 1 or 2N taps take the causal rows' paths: fused (16, 1024, 8192) and four-step (16384). */
 static void grid_1d(checker *c)
 {
-    const int64_t sizes[][2] = {{17, 33}, {16, 5}, {16, 6}, {8, 40}, {10, 25}, {1, 1}, {1, 3}, {97, 193}, {4099, 31}};
+    const int64_t sizes[][2] = {{17, 33}, {16, 5}, {16, 6}, {8, 40}, {10, 25}, {1, 1}, {1, 3}, {97, 193}, {4099, 31},
+                                {16, 31}, {1024, 2047}, {8192, 16384}, {16384, 32767}};
     for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++)
         for (int p = 0; p < 2; p++) {
             subq_fft_padding padding = (subq_fft_padding)p;

@@ -29,6 +29,9 @@ CASES = [
     (1, 3, 1, (1000,), (37,), True, "zero", (False, False, True)),
     (2, 3, 2, (257,), (257,), True, "zero", (True, True, True)),
     (2, 2, 1, (33,), (65,), False, "zero", (False, False, False)),
+    # zero padding with 2N - 1 taps on a power of two: the causal rows' fused and four-step paths
+    (2, 3, 2, (1024,), (2047,), False, "zero", (True, True, True)),
+    (1, 2, 1, (16384,), (32767,), False, "zero", (False, True, False)),
     (2, 2, 2, (32,), (31,), False, "circular", (True, False, True)),
     (2, 3, 1, (12, 16), (23, 31), False, "zero", (True, True, True)),
     (1, 2, 1, (16, 16), (15, 15), False, "circular", (False, False, False)),

@@ -1,6 +1,6 @@
 /* FFT convolution at PERF.md's shapes: causal 1D (Hyena, kernel as long as the input) plain and
- * gated (y = post * (conv(pre * x) + shortcut * pre * x)), and 2D with zero padding (CKConv, kernel
- * 2N - 1 per axis). The kernel spectrum is made once, as at inference; the timed call is
+ * gated (y = post * (conv(pre * x) + shortcut * pre * x)), and 1D and 2D with zero padding (CKConv,
+ * kernel 2N - 1 per axis). The kernel spectrum is made once, as at inference; the timed call is
  * subq_fft_conv. Traffic counted: x read and y written per element, pre and post too when gated;
  * the f16 shapes (FlashFFTConv's: B = 64, C = 768, L = 1K/4K/8K; its paper's H100 times 0.29 /
  * 1.43 / 3.58 ms) keep x, y, pre, post and D in f16, the kernel's spectrum in fp32.
@@ -38,6 +38,9 @@ static void describe(const fft_shape *s, bool gated, char *buf, size_t size)
     if (s->causal)
         snprintf(buf, size, "B=%lld C=%lld L=%lld causal%s%s", (long long)s->batch, (long long)s->channels,
                  (long long)s->size[0], gated ? " gated" : "", s->dtype == SUBQ_F16 ? " f16" : "");
+    else if (s->axes == 1)
+        snprintf(buf, size, "B=%lld C=%lld N=%lld K=%lld zero", (long long)s->batch, (long long)s->channels,
+                 (long long)s->size[0], (long long)(2 * s->size[0] - 1));
     else
         snprintf(buf, size, "B=%lld C=%lld N=%lldx%lld K=%lldx%lld zero", (long long)s->batch,
                  (long long)s->channels, (long long)s->size[0], (long long)s->size[1],
@@ -182,14 +185,15 @@ int bench_fft_conv(bench *b)
 {
     static const fft_shape gpu[] = {
         {16, 768, 1, {1024}, true}, {8, 768, 1, {8192}, true}, {4, 1024, 1, {16384}, true},
-        {1, 64, 1, {1 << 20}, true}, {8, 256, 2, {64, 64}, false}, {2, 128, 2, {256, 256}, false},
+        {1, 64, 1, {1 << 20}, true}, {8, 768, 1, {8192}, false}, {8, 256, 2, {64, 64}, false},
+        {2, 128, 2, {256, 256}, false},
         {64, 768, 1, {1024}, true, SUBQ_F16}, {64, 768, 1, {4096}, true, SUBQ_F16},
         {64, 768, 1, {8192}, true, SUBQ_F16},
     };
     /* lavapipe: the same kinds of shapes, small enough to finish in seconds */
     static const fft_shape cpu[] = {
         {2, 64, 1, {1024}, true}, {1, 16, 1, {8192}, true}, {1, 2, 1, {1 << 20}, true},
-        {1, 16, 2, {64, 64}, false}, {2, 16, 1, {1024}, true, SUBQ_F16},
+        {1, 16, 1, {8192}, false}, {1, 16, 2, {64, 64}, false}, {2, 16, 1, {1024}, true, SUBQ_F16},
     };
     bool small = b->info.type == SUBQ_DEVICE_CPU;
     const fft_shape *shapes = small ? cpu : gpu;
