@@ -55,7 +55,7 @@ const uint COLUMN_T = F0 / E;
 const uint STRIDE = ((H + 31u) & ~31u) + (COLUMN_T >= 32u ? 1u : (32u / COLUMN_T) % 32u);
 const uint PLANE = 2u * PAIRS * STRIDE;
 shared float half_spectrum[2u * PLANE];
-// The FFTs' exchanges: F + F / 32 floats per signal (a padding float per 32).
+// The FFTs' exchanges (scratch_region).
 shared float scratch[THREADS * E + THREADS * E / 32u];
 
 SUBQ_FLOAT_BUFFER(0, readonly, x)
@@ -80,8 +80,12 @@ uint t, T, signal_base;
 uint x_image, pre_image, post_image, y_image, spectrum_image;
 float d;
 
-void fft_put(uint i, vec2 v, uint c) { scratch[signal_base + i + (i >> 5u)] = v[c]; }
-void fft_get(uint i, inout vec2 v, uint c) { v[c] = scratch[signal_base + i + (i >> 5u)]; }
+// Signal s of a phase of F-point FFTs owns F + F / 32 floats of the scratch, a padding float per 32.
+uint scratch_region(uint s, uint points) { return s * (points + points / 32u); }
+uint padded(uint i) { return i + (i >> 5u); }
+
+void fft_put(uint i, vec2 v, uint c) { scratch[signal_base + padded(i)] = v[c]; }
+void fft_get(uint i, inout vec2 v, uint c) { v[c] = scratch[signal_base + padded(i)]; }
 
 #include "fft_passes.glsl"
 
@@ -93,7 +97,7 @@ uint enter_phase(uint log_f)
     T = points / E;
     t = gl_LocalInvocationID.x % T;
     uint s = gl_LocalInvocationID.x / T;
-    signal_base = s * (points + points / 32u);
+    signal_base = scratch_region(s, points);
     return s;
 }
 
@@ -137,9 +141,9 @@ void split_rows(uint first_pair)
         barrier();
         [[unroll]] for (uint j = 0u; j < E / 2u; j++) {
             uint item = gl_LocalInvocationID.x + THREADS * j, k = item % H;
-            uint base = (item / H) * (F1 + F1 / 32u), km = k == 0u ? H : F1 - k;
-            z[j][c] = scratch[base + k + (k >> 5u)];
-            mirrored[j][c] = scratch[base + km + (km >> 5u)];
+            uint base = scratch_region(item / H, F1), km = k == 0u ? H : F1 - k;
+            z[j][c] = scratch[base + padded(k)];
+            mirrored[j][c] = scratch[base + padded(km)];
         }
     }
     [[unroll]] for (uint j = 0u; j < E / 2u; j++) {
