@@ -2,7 +2,7 @@
  * fft_fourstep_rows.comp, fft_fourstep_inverse.comp (fft_fourstep.glsl says what each does). */
 #include "fft/fourstep_causal.h"
 
-#include "fft/fft_scratch.h"
+#include "runtime/context_scratch.h"
 #include "ops/push.h"
 #include "runtime/args.h"
 #include "subq_shaders.h"
@@ -259,7 +259,7 @@ static subq_status record(const subq_fft_conv_call *c, const subq_fourstep_plan 
     SUBQ_TRY(launch_shape(c, spectrum, &shape));
     launch_views v;
     int64_t length = c->x->shape[2];
-    SUBQ_TRY(subq_fft_scratch_get(subq_stream_context(c->stream), shape.nb * shape.nc * length * 2, &v.scratch));
+    SUBQ_TRY(subq_context_scratch_get(subq_stream_context(c->stream), shape.nb * shape.nc * length * 2, &v.scratch));
     for (int64_t b0 = 0; b0 < c->batch; b0 += shape.nb)
         for (int64_t c0 = 0; c0 < c->channels; c0 += shape.nc) {
             launch l = {b0, shape.nb, c0, c->channels - c0 < shape.nc ? c->channels - c0 : shape.nc};

@@ -3,7 +3,7 @@
  *   y[b,c,:] = post * (irfft(rfft(u, 2L) * S[kb,c,:], 2L)[:L] + shortcut[c] * u),  u = pre * x[b,c,:],
  * in three dispatches per launch of rows (shaders/fft_fourstep.glsl): column FFTs, row FFTs with
  * the spectral product between them, inverse column FFTs with the crop and the epilogue. A row
- * travels as M = L complex points and needs 8L bytes of scratch (fft_scratch.h); x is read
+ * travels as M = L complex points and needs 8L bytes of scratch (context_scratch.h); x is read
  * once (twice with a shortcut: the last pass reads u again), y written once.
  *
  * The spectrum: rfft(k zero-padded to 2L) / (2L), f32 [Bk, C, L + 1, 2] (the kernel object's,

@@ -145,12 +145,12 @@ static subq_status choose_tiles(const subq_context *ctx, const linear_push *p, t
 /* One dispatch per part of K: each later part adds to y (the bias goes in once); the stream orders
  * the parts. */
 subq_status subq_linear_dispatch_parts(subq_stream *stream, const subq_kernel *kernel,
-                                       const subq_tensor *const tensors[4], linear_push *p, uint64_t invocations,
-                                       uint32_t workgroup, uint32_t bk)
+                                       const subq_tensor *const tensors[4], const subq_tensor *extra,
+                                       linear_push *p, uint64_t invocations, uint32_t workgroup, uint32_t bk)
 {
     const subq_tensor *bias = tensors[2];
-    subq_arg args[4] = {{tensors[0], false}, {tensors[1], false}, {bias ? bias : tensors[1], false},
-                        {tensors[3], true}};
+    subq_arg args[5] = {{tensors[0], false}, {tensors[1], false}, {bias ? bias : tensors[1], false},
+                        {tensors[3], true}, {extra, false}};
     uint32_t groups[3];
     SUBQ_TRY(subq_groups_1d(subq_stream_context(stream), invocations, workgroup, groups));
     uint32_t k = p->k_end, part = MAX_STEPS * bk;
@@ -175,7 +175,7 @@ subq_status subq_linear_simt(subq_stream *stream, const subq_tensor *const tenso
                           .spec = {workgroup, t.bm, t.bn, t.bk, t.tm, t.tn, vec_loads(p), vec_stores(p),
                                    subq_tensor_dtype_codes(4, tensors)}};
     uint64_t blocks = (uint64_t)((p->m + t.bm - 1) / t.bm) * ((p->n + t.bn - 1) / t.bn);
-    return subq_linear_dispatch_parts(stream, &kernel, tensors, p, blocks * workgroup, workgroup, t.bk);
+    return subq_linear_dispatch_parts(stream, &kernel, tensors, NULL, p, blocks * workgroup, workgroup, t.bk);
 }
 
 subq_status subq_linear(subq_stream *stream, const subq_tensor *x, const subq_tensor *weight,

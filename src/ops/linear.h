@@ -1,5 +1,6 @@
-/* subq_linear's two GEMMs: the SIMT one (linear.c) for any dtypes and layouts, and the tensor-core
- * one (linear_coopmat.c) for f16 operands, which hands its ragged edges back to the SIMT one. */
+/* subq_linear's GEMMs: the SIMT one (linear.c) for any dtypes and layouts, and the tensor-core ones
+ * (linear_coopmat.c) for f16 operands and for f32 ones, which hand their ragged edges back to the
+ * SIMT one. */
 #ifndef SUBQ_OPS_LINEAR_H
 #define SUBQ_OPS_LINEAR_H
 
@@ -17,10 +18,10 @@ typedef struct linear_push {
     uint32_t y_stride[4];
 } linear_push;
 
-/* tensors: x, weight, bias (may be NULL), y. */
+/* tensors: x, weight, bias (may be NULL), y; extra: a fifth binding, read only (NULL: none). */
 subq_status subq_linear_dispatch_parts(subq_stream *stream, const subq_kernel *kernel,
-                                       const subq_tensor *const tensors[4], linear_push *p, uint64_t invocations,
-                                       uint32_t workgroup, uint32_t bk);
+                                       const subq_tensor *const tensors[4], const subq_tensor *extra,
+                                       linear_push *p, uint64_t invocations, uint32_t workgroup, uint32_t bk);
 subq_status subq_linear_simt(subq_stream *stream, const subq_tensor *const tensors[4], linear_push *p);
 bool subq_linear_coopmat_fits(const subq_context *ctx, const subq_tensor *const tensors[4], const linear_push *p);
 subq_status subq_linear_coopmat(subq_stream *stream, const subq_tensor *const tensors[4], const linear_push *p);

@@ -1,8 +1,10 @@
-/* subq_linear on tensor cores (shaders/linear_coopmat.comp, VK_NV_cooperative_matrix): f16 x and
- * W, f32 or f16 y. The shader takes the whole BM x BN blocks of y; the SIMT GEMM computes the rows
- * below them and the columns to their right, so the tensor-core shader has no per-element edge
- * code (which would cost it its registers). */
+/* subq_linear on tensor cores (VK_NV_cooperative_matrix): f16 x and W with f32 or f16 y
+ * (shaders/linear_coopmat.comp), and f32 x, W and y as split f16 halves scaled per row
+ * (shaders/linear_row_scale.comp, then shaders/linear_coopmat_f32.comp). The shaders take the whole
+ * BM x BN blocks of y; the SIMT GEMM computes the rows below them and the columns to their right,
+ * so the tensor-core shaders have no per-element edge code (which would cost them registers). */
 #include "ops/linear.h"
+#include "runtime/context_scratch.h"
 #include "subq_shaders.h"
 
 /* 128 x 128 blocks, K 64 at a time, 64 x 32 per subgroup of 32: eight subgroups.
@@ -15,19 +17,48 @@
 #define WM 64
 #define WN 32
 
-static uint32_t shared_bytes(void) { return (BM + BN) * (BK + 8) * 2; }
+/* The f32 GEMM: the same blocks, K 32 at a time (its x and W tiles are twice as wide in registers,
+ * and it keeps a hi and a lo tile of each in shared memory). Measured on an H100 at 65536 x 768 ->
+ * 2304: K steps of 16 (with 64 x 32 or 32 x 64 per subgroup) were 35% slower, 32 x 64 per subgroup
+ * 5% slower; summing the products straight into the accumulators, not per K step, was 2% faster
+ * with errors 2 to 10 times larger (linear_coopmat_f32.comp says why). Below K = 512 its fixed
+ * costs (the row scales, the epilogue through shared memory) outweigh the products: the 2D Hyena
+ * mixer's projections (K = 256) took 0.55 ms on it against 0.47 ms in the SIMT GEMM, where at
+ * K = 768 it takes 4.3 ms against 5.6. */
+#define F32_BK 32
+#define F32_MIN_K 512
+#define ROW_SCALE_WORKGROUP 256
+
+static bool is_f32(const subq_tensor *const tensors[4])
+{
+    const subq_tensor *bias = tensors[2];
+    return tensors[0]->dtype == SUBQ_F32 && tensors[1]->dtype == SUBQ_F32 && tensors[3]->dtype == SUBQ_F32 &&
+           (!bias || bias->dtype == SUBQ_F32);
+}
+
+static uint32_t shared_bytes(bool f32)
+{
+    return f32 ? 2 * (BM + BN) * (F32_BK + 8) * 2 : (BM + BN) * (BK + 8) * 2;
+}
+
+/* Every 16-byte load and store of x, W and y aligned: a multiple of align elements. */
+static bool aligned(const linear_push *p, uint32_t align)
+{
+    return p->k_end % align == 0 && p->x_first % align == 0 && p->x_stride[3] % align == 0 &&
+           p->w_first % align == 0 && p->w_stride % align == 0 && p->y_first % align == 0 &&
+           p->y_stride[3] % align == 0;
+}
 
 bool subq_linear_coopmat_fits(const subq_context *ctx, const subq_tensor *const tensors[4], const linear_push *p)
 {
     const subq_tensor *x = tensors[0], *weight = tensors[1], *y = tensors[3];
-    if (!ctx->cooperative_matrix || ctx->info.subgroup_size != 32 ||
-        ctx->info.max_shared_memory_bytes < shared_bytes())
-        return false;
-    if (x->dtype != SUBQ_F16 || weight->dtype != SUBQ_F16 || (y->dtype != SUBQ_F16 && y->dtype != SUBQ_F32))
+    bool f16 = x->dtype == SUBQ_F16 && weight->dtype == SUBQ_F16 && (y->dtype == SUBQ_F16 || y->dtype == SUBQ_F32);
+    bool f32 = is_f32(tensors) && p->k_end >= F32_MIN_K;
+    if (!ctx->cooperative_matrix || ctx->info.subgroup_size != 32 || (!f16 && !f32) ||
+        ctx->info.max_shared_memory_bytes < shared_bytes(f32))
         return false;
     if (p->m < BM || p->n < BN || p->rows[0] != 1 || p->rows[1] != 1 || p->rows[2] != 1) return false;
-    return p->k_end % 8 == 0 && p->x_first % 8 == 0 && p->x_stride[3] % 8 == 0 && p->w_first % 8 == 0 &&
-           p->w_stride % 8 == 0 && p->y_first % 8 == 0 && p->y_stride[3] % 8 == 0;
+    return aligned(p, f32 ? 4 : 8);
 }
 
 /* Rows [m_begin, m_begin + m) and columns [n_begin, n_begin + n) of y (p's rows are one axis). */
@@ -43,16 +74,51 @@ static linear_push sub_block(const linear_push *p, uint32_t m_begin, uint32_t m,
     return q;
 }
 
+typedef struct row_scale_push {
+    uint32_t x_first, x_stride, w_first, w_stride;
+    uint32_t m, n, k;
+} row_scale_push;
+
+/* The power of two for each row of x and of W (linear_row_scale.comp) in the context's scratch. */
+static subq_status row_scales(subq_stream *stream, const subq_tensor *const tensors[4], const linear_push *whole,
+                              subq_tensor *shifts)
+{
+    subq_context *ctx = subq_stream_context(stream);
+    uint32_t rows = whole->m + whole->n;
+    SUBQ_TRY(subq_context_scratch_get(ctx, rows, shifts));
+    row_scale_push push = {whole->x_first, whole->x_stride[3], whole->w_first, whole->w_stride,
+                           whole->m, whole->n, whole->k_end};
+    subq_kernel kernel = {.shader = &subq_shader_linear_row_scale, .bindings = 3, .push_bytes = sizeof push,
+                          .spec_count = 1, .spec = {ROW_SCALE_WORKGROUP}};
+    subq_arg args[3] = {{tensors[0], false}, {tensors[1], false}, {shifts, true}};
+    uint32_t groups[3];
+    SUBQ_TRY(subq_groups_1d(ctx, (uint64_t)rows * ctx->info.subgroup_size, ROW_SCALE_WORKGROUP, groups));
+    return subq_stream_dispatch(stream, &kernel, args, &push, groups);
+}
+
+/* The whole blocks of y, [0, whole->m) x [0, whole->n). */
+static subq_status whole_blocks(subq_stream *stream, const subq_tensor *const tensors[4], linear_push *whole)
+{
+    uint32_t workgroup = (BM / WM) * (BN / WN) * 32;
+    uint64_t invocations = (uint64_t)(whole->m / BM) * (whole->n / BN) * workgroup;
+    if (!is_f32(tensors)) {
+        subq_kernel kernel = {.shader = &subq_shader_linear_coopmat, .bindings = 4, .push_bytes = sizeof *whole,
+                              .spec_count = 7,
+                              .spec = {workgroup, BM, BN, BK, WM, WN, subq_tensor_dtype_codes(4, tensors)}};
+        return subq_linear_dispatch_parts(stream, &kernel, tensors, NULL, whole, invocations, workgroup, BK);
+    }
+    subq_tensor shifts;
+    SUBQ_TRY(row_scales(stream, tensors, whole, &shifts));
+    subq_kernel kernel = {.shader = &subq_shader_linear_coopmat_f32, .bindings = 5, .push_bytes = sizeof *whole,
+                          .spec_count = 6, .spec = {workgroup, BM, BN, F32_BK, WM, WN}};
+    return subq_linear_dispatch_parts(stream, &kernel, tensors, &shifts, whole, invocations, workgroup, F32_BK);
+}
+
 subq_status subq_linear_coopmat(subq_stream *stream, const subq_tensor *const tensors[4], const linear_push *p)
 {
-    uint32_t m_blocks = p->m / BM, n_blocks = p->n / BN, m_whole = m_blocks * BM, n_whole = n_blocks * BN;
-    uint32_t workgroup = (BM / WM) * (BN / WN) * 32;
-    subq_kernel kernel = {.shader = &subq_shader_linear_coopmat, .bindings = 4, .push_bytes = sizeof *p,
-                          .spec_count = 7,
-                          .spec = {workgroup, BM, BN, BK, WM, WN, subq_tensor_dtype_codes(4, tensors)}};
+    uint32_t m_whole = p->m / BM * BM, n_whole = p->n / BN * BN;
     linear_push whole = sub_block(p, 0, m_whole, 0, n_whole);
-    SUBQ_TRY(subq_linear_dispatch_parts(stream, &kernel, tensors, &whole, (uint64_t)m_blocks * n_blocks * workgroup,
-                                        workgroup, BK));
+    SUBQ_TRY(whole_blocks(stream, tensors, &whole));
     if (m_whole < p->m) {
         linear_push below = sub_block(p, m_whole, p->m - m_whole, 0, p->n);
         SUBQ_TRY(subq_linear_simt(stream, tensors, &below));

@@ -169,7 +169,7 @@ subq_status subq_context_start_services(subq_context *ctx, const subq_context_op
     SUBQ_TRY(subq_staging_init(ctx));
     SUBQ_TRY(subq_pipelines_init(ctx));
     SUBQ_TRY(subq_fft_plans_init(ctx));
-    return subq_fft_scratch_init(ctx);
+    return subq_context_scratch_init(ctx);
 }
 
 static subq_status context_init(subq_context *ctx, const subq_context_options *options)
@@ -223,7 +223,7 @@ void subq_context_destroy(subq_context *ctx)
     if (ctx->device) {
         /* A host's device may be busy with the host's own work: subq's has all been waited for. */
         if (ctx->owns_device) ctx->vk.vkDeviceWaitIdle(ctx->device);
-        subq_fft_scratch_release(ctx);
+        subq_context_scratch_release(ctx);
         subq_fft_plans_release(ctx);
         subq_pipelines_release(ctx);
         subq_staging_release(ctx);

@@ -64,8 +64,8 @@ typedef struct subq_pipeline_set {
 
 /* VkFFT plans of the FFT convolutions (src/fft/fft_plan.c). */
 typedef struct subq_fft_plans subq_fft_plans;
-/* Scratch of the four-step FFT convolution (src/fft/fft_scratch.c). */
-typedef struct subq_fft_scratch subq_fft_scratch;
+/* Scratch of ops that pass data between their own dispatches (src/runtime/context_scratch.c). */
+typedef struct subq_context_scratch subq_context_scratch;
 
 typedef struct subq_staging {
     mtx_t lock;
@@ -98,7 +98,7 @@ struct subq_context {
     subq_staging staging;
     subq_pipeline_set pipelines;
     subq_fft_plans *fft_plans;
-    subq_fft_scratch *fft_scratch;
+    subq_context_scratch *scratch;
     bool timeline_semaphores; /* the feature is enabled on the device (subq's own contexts) */
     bool cooperative_matrix;  /* VK_NV_cooperative_matrix enabled (by subq, or by a host that says so) */
     bool pipeline_statistics; /* pipelines capture their compiler statistics (subq's own contexts) */
@@ -161,8 +161,8 @@ const char *subq_pipeline_statistics(const subq_pipeline *pipeline);
 
 subq_status subq_fft_plans_init(subq_context *ctx);
 void subq_fft_plans_release(subq_context *ctx);
-subq_status subq_fft_scratch_init(subq_context *ctx);
-void subq_fft_scratch_release(subq_context *ctx);
+subq_status subq_context_scratch_init(subq_context *ctx);
+void subq_context_scratch_release(subq_context *ctx);
 
 /* ---- tensors ----------------------------------------------------------------------------- */
 

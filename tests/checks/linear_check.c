@@ -112,6 +112,51 @@ static void grid_views(checker *c)
     run_case(c, (linear_case){.rank = 4, .lead = {3, 5, 7}, .k = 64, .n = 72, .w = rows4, .y = {0, 4}});
 }
 
+/* Rows of x and of W at magnitudes from 2^-60 to 2^60 (beyond f16's range, which the tensor-core
+ * f32 GEMM splits rows into): each element of y is held to 1e-6 sqrt(K) of its own row's and
+ * column's scale, not of the largest element. */
+static void run_row_scales(checker *c, int64_t m, int64_t n, int64_t k)
+{
+    char label[128];
+    snprintf(label, sizeof label, "linear rows scaled 2^-60..2^60 M=%lld N=%lld K=%lld", (long long)m, (long long)n,
+             (long long)k);
+    double *x = random_floats(c, m * k), *w = random_floats(c, n * k), *ref = check_alloc((size_t)(m * n));
+    ref_linear(x, w, NULL, ref, m, n, k);
+    int *shift = malloc((size_t)(m + n) * sizeof *shift);
+    for (int64_t r = 0; r < m + n; r++) shift[r] = r < m ? (int)(r * 37 % 121) - 60 : (int)(r * 13 % 61) - 30;
+    for (int64_t i = 0; i < m * k; i++) x[i] = ldexp(x[i], shift[i / k]);
+    for (int64_t i = 0; i < n * k; i++) w[i] = ldexp(w[i], shift[m + i / k]);
+    subq_tensor *tx = check_upload(c, label, 2, (int64_t[]){m, k}, x), *tw = check_upload(c, label, 2, (int64_t[]){n, k}, w);
+    check_view ty = {0}; /* poisoned */
+    float *got = malloc((size_t)(m * n) * sizeof *got);
+    if (tx && tw && make(c, label, &ty, 2, (int64_t[]){m, n}, (place){0, 0}, NULL) &&
+        check_ok(c, label, subq_linear(c->stream, tx, tw, NULL, ty.view)) &&
+        check_ok(c, label, subq_stream_wait(c->stream)) && check_download(c, label, ty.view, got, (size_t)(m * n))) {
+        for (int64_t i = 0; i < m * n; i++) got[i] = ldexpf(got[i], -(shift[i / n] + shift[m + i % n]));
+        check_close_values(c, label, got, ref, (size_t)(m * n), 1e-6 * sqrt((double)k));
+    }
+    subq_tensor_destroy(tx);
+    subq_tensor_destroy(tw);
+    check_view_release(&ty);
+    free(got);
+    free(shift);
+    free(x);
+    free(w);
+    free(ref);
+}
+
+/* K of Hyena's projections (768), whole tensor-core blocks and ragged edges; then padded rows with
+ * a K that is a multiple of 4 but not of 8, and a bias. */
+static void grid_tensor_core_f32(checker *c)
+{
+    if (c->quick) return;
+    run_row_scales(c, 256, 256, 768);
+    run_row_scales(c, 300, 260, 768);
+    const place rows8 = {8, 4}, rows4 = {4, 8};
+    run_case(c, (linear_case){.rank = 3, .lead = {2, 130}, .k = 516, .n = 260, .bias = true, .x = rows8, .w = rows4,
+                              .y = rows4});
+}
+
 /* y as large as one binding allows (bounded on big GPUs), and a K long enough to come in several
  * dispatches (more than 32768 steps of 16). */
 static void grid_largest(checker *c)
@@ -175,6 +220,7 @@ void check_linear(checker *c)
     grid_tiny_tiles(c);
     grid_large_tiles(c);
     grid_views(c);
+    grid_tensor_core_f32(c);
     grid_largest(c);
     check_errors(c);
 }

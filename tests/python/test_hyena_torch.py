@@ -136,10 +136,11 @@ def hyena_cases(ctx, r):
 
 
 def qkv_cases(ctx, r):
-    for d, size, causal, qkv_bias, out_bias in ((1, (40,), True, False, False), (1, (40,), True, True, True),
-                                                (2, (7, 9), False, True, False)):
-        c = 8
-        name = f"QKVSequenceMixer {d}D biases {qkv_bias}/{out_bias}"
+    # C = 512: projections with K >= 512 and whole 128 x 128 blocks, which take the f32 tensor-core
+    # GEMM on devices that have one.
+    for d, size, c, causal, qkv_bias, out_bias in ((1, (40,), 8, True, False, False), (1, (40,), 8, True, True, True),
+                                                   (2, (7, 9), 8, False, True, False), (1, (128,), 512, True, True, True)):
+        name = f"QKVSequenceMixer {d}D C={c} biases {qkv_bias}/{out_bias}"
         ref_h, ours_h = build(ctx, d, c, 16, causal, dict(kernel_size=3, causal=causal), dict(pixelhyena_norm="layer"))
         ref = st.QKVSequenceMixer(c, ref_h, qkv_bias, out_bias)
         ours = subq.QKVSequenceMixer(ctx, c, ours_h, qkv_bias, out_bias)
