@@ -145,6 +145,11 @@ static void grid_channels_first(checker *c)
     run_case(c, (norm_case){.rank = 3, .shape = {2, 9, 40}, .kind = SUBQ_NORM_LAYER, .a = TRANSPOSED,
                             .y = DENSE, .gamma = true, .beta = true});
     run_case(c, (norm_case){.rank = 2, .shape = {3, 700}, .kind = SUBQ_NORM_LAYER, .center = -100.0});
+    /* channels-first rows as long as the Hyena mixer's (768 channels) and longer, with gamma and beta */
+    run_case(c, (norm_case){.rank = 3, .shape = {2, 768, 37}, .kind = SUBQ_NORM_LAYER, .layout = SUBQ_CHANNELS_FIRST,
+                            .gamma = true, .beta = true});
+    run_case(c, (norm_case){.rank = 3, .shape = {1, 1500, 33}, .kind = SUBQ_NORM_RMS, .layout = SUBQ_CHANNELS_FIRST,
+                            .gamma = true});
     /* channels-first rows too long for one invocation: a workgroup per row over a strided axis */
     run_case(c, (norm_case){.rank = 3, .shape = {1, 40009, 2}, .kind = SUBQ_NORM_LAYER, .layout = SUBQ_CHANNELS_FIRST,
                             .gamma = true});
