@@ -1,8 +1,10 @@
 #version 450
-// y = x W^T + bias (F.linear) as a tiled SIMT GEMM: C[m, n] = sum_k x[m, k] * W[n, k], both
-// operands K-contiguous ("NT").
+// y = x W^T + bias (F.linear) as a tiled SIMT GEMM: C[m, n] = sum_k x[m, k] * W[n, k], W
+// K-contiguous and x either K-contiguous ("NT") or, with X_COLUMNS, M-contiguous within its
+// innermost row axis (channels-first activations: x[m, k] at row(m) + k * x_k_stride).
 //  - A workgroup owns a BM x BN block of y and walks K in steps of BK. Each step's x and W tiles
-//    go global -> registers -> shared memory, stored k-major (transposed) so that the inner loop
+//    go global -> registers -> shared memory, stored k-major (transposed; X_COLUMNS x is k-major
+//    already, and its loads run along M) so that the inner loop
 //    reads a thread's TM rows and TN columns at one k as 16-byte vectors. Two shared buffers: the
 //    next tile's global loads are issued before the current tile's math, and one barrier per
 //    step suffices.
@@ -33,6 +35,7 @@ layout(constant_id = 5) const uint TN = 8u;
 layout(constant_id = 6) const uint VEC_LOAD = 1u;
 layout(constant_id = 7) const uint VEC_STORE = 1u;
 layout(constant_id = 8) const uint DTYPES = 0u;
+layout(constant_id = 9) const uint X_COLUMNS = 0u;
 
 const uint WG = gl_WorkGroupSize.x;
 const uint RM = BM / TM; // invocations along M
@@ -44,6 +47,7 @@ const uint LOAD_WIDTH = VEC_LOAD != 0u ? 4u : 1u;
 const uint LA = BM * BK / LOAD_WIDTH / WG; // global loads per invocation per x tile
 const uint LB = BN * BK / LOAD_WIDTH / WG;
 const uint K_LOADERS = BK / LOAD_WIDTH;    // invocations loading one row of a tile
+const uint M_LOADERS = BM / LOAD_WIDTH;    // X_COLUMNS: invocations loading one k of the x tile
 const uint INVALID = 0xffffffffu;
 
 SUBQ_FLOAT_BUFFER(0, readonly, x)
@@ -64,6 +68,7 @@ layout(push_constant) uniform Params {
     uint rows[4];  // x's and y's leading axes, M = their product (padded with leading 1s)
     uint x_stride[4];
     uint y_stride[4];
+    uint x_k_stride; // X_COLUMNS
 } p;
 
 shared vec4 As[2u * BK * SA / 4u];
@@ -88,20 +93,32 @@ uint y_row(uint m) {
 }
 
 // This invocation's share of a tile: load i covers tile row (tid + i * WG) / K_LOADERS and
-// LOAD_WIDTH k's from ((tid + i * WG) % K_LOADERS) * LOAD_WIDTH.
+// LOAD_WIDTH k's from ((tid + i * WG) % K_LOADERS) * LOAD_WIDTH; with X_COLUMNS, x's load i covers
+// k (tid + i * WG) / M_LOADERS and LOAD_WIDTH rows from ((tid + i * WG) % M_LOADERS) * LOAD_WIDTH.
 uint a_base[LA]; // first element of the x row, INVALID past M
 uint b_base[LB];
 vec4 a_next[LA];
 vec4 b_next[LB];
 
+uint a_tile_row(uint i) {
+    uint e = gl_LocalInvocationID.x + i * WG;
+    return X_COLUMNS != 0u ? (e % M_LOADERS) * LOAD_WIDTH : e / K_LOADERS;
+}
+
+uint a_tile_k(uint i) {
+    uint e = gl_LocalInvocationID.x + i * WG;
+    return X_COLUMNS != 0u ? e / M_LOADERS : (e % K_LOADERS) * LOAD_WIDTH;
+}
+
 void fetch(uint k0) {
-    uint tid = gl_LocalInvocationID.x;
-    uint k = k0 + (tid % K_LOADERS) * LOAD_WIDTH;
     [[unroll]] for (uint i = 0u; i < LA; i++) {
+        uint k = k0 + a_tile_k(i);
         bool ok = a_base[i] != INVALID && k < p.k_end;
-        if (VEC_LOAD != 0u) a_next[i] = ok ? SUBQ_LOADN(4, x, 0, (a_base[i] + k) / 4u) : vec4(0.0);
-        else a_next[i].x = ok ? SUBQ_LOAD(x, 0, a_base[i] + k) : 0.0;
+        uint at = a_base[i] + (X_COLUMNS != 0u ? k * p.x_k_stride : k);
+        if (VEC_LOAD != 0u) a_next[i] = ok ? SUBQ_LOADN(4, x, 0, at / 4u) : vec4(0.0);
+        else a_next[i].x = ok ? SUBQ_LOAD(x, 0, at) : 0.0;
     }
+    uint k = k0 + (gl_LocalInvocationID.x % K_LOADERS) * LOAD_WIDTH;
     [[unroll]] for (uint i = 0u; i < LB; i++) {
         bool ok = b_base[i] != INVALID && k < p.k_end;
         if (VEC_LOAD != 0u) b_next[i] = ok ? SUBQ_LOADN(4, w, 1, (b_base[i] + k) / 4u) : vec4(0.0);
@@ -109,17 +126,17 @@ void fetch(uint k0) {
     }
 }
 
-// The fetched values into shared buffer `buf`, transposed to k-major.
+// The fetched values into shared buffer `buf`, k-major.
 void stash(uint buf) {
     uint tid = gl_LocalInvocationID.x;
-    uint kk = (tid % K_LOADERS) * LOAD_WIDTH;
     [[unroll]] for (uint i = 0u; i < LA; i++) {
-        uint r = (tid + i * WG) / K_LOADERS;
+        uint r = a_tile_row(i), kk = a_tile_k(i);
         [[unroll]] for (uint j = 0u; j < LOAD_WIDTH; j++) {
-            uint f = (buf * BK + kk + j) * SA + r;
+            uint f = X_COLUMNS != 0u ? (buf * BK + kk) * SA + r + j : (buf * BK + kk + j) * SA + r;
             As[f / 4u][f % 4u] = a_next[i][j];
         }
     }
+    uint kk = (tid % K_LOADERS) * LOAD_WIDTH;
     [[unroll]] for (uint i = 0u; i < LB; i++) {
         uint r = (tid + i * WG) / K_LOADERS;
         [[unroll]] for (uint j = 0u; j < LOAD_WIDTH; j++) {
@@ -181,8 +198,8 @@ void main() {
     uint tx = (warp % warps_n) * 8u + lane % 8u, ty = (warp / warps_n) * 4u + lane / 8u;
 
     [[unroll]] for (uint i = 0u; i < LA; i++) {
-        uint m = m0 + (tid + i * WG) / K_LOADERS;
-        a_base[i] = m < p.M ? x_row(m) : INVALID;
+        uint m = m0 + a_tile_row(i);
+        a_base[i] = m < p.M ? x_row(m) : INVALID; // X_COLUMNS with VEC_LOAD: M % 4 == 0 (host)
     }
     [[unroll]] for (uint i = 0u; i < LB; i++) {
         uint n = n0 + (tid + i * WG) / K_LOADERS;

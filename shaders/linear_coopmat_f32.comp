@@ -28,6 +28,7 @@ layout(constant_id = 2) const uint BN = 128u;
 layout(constant_id = 3) const uint BK = 32u;
 layout(constant_id = 4) const uint WM = 64u;
 layout(constant_id = 5) const uint WN = 32u;
+layout(constant_id = 6) const uint X_COLUMNS = 0u; // x M-contiguous (linear.comp's X_COLUMNS)
 
 const uint WG = gl_WorkGroupSize.x;
 const uint FM = WM / 16u; // fragments per subgroup along M
@@ -36,6 +37,10 @@ const uint CHUNKS = BK / 8u;      // eight-element chunks per tile row: two floa
 const uint ROW = CHUNKS + 1u;     // shared uvec4 per tile row, padded
 const uint LA = BM * CHUNKS / WG; // chunks per invocation per x tile
 const uint LB = BN * CHUNKS / WG;
+// X_COLUMNS: the x tile is k-major, each k a row of BM halves (plus 16 bytes), and a chunk is eight
+// neighbouring rows of x at one k; the tiles come in as column-major fragments.
+const uint COLUMN_CHUNKS = BM / 8u;
+const uint XROW = COLUMN_CHUNKS + 1u;
 
 layout(std430, binding = 0) readonly buffer X { vec4 x4[]; };
 layout(std430, binding = 1) readonly buffer W { vec4 w4[]; };
@@ -53,6 +58,7 @@ layout(push_constant) uniform Params {
     uint rows[4];
     uint x_stride[4];
     uint y_stride[4];
+    uint x_k_stride; // X_COLUMNS
 } p;
 
 shared uvec4 tiles[2u * (BM + BN) * ROW];
@@ -61,18 +67,29 @@ const uint X_LO = BM * ROW;
 const uint W_HI = 2u * BM * ROW;
 const uint W_LO = 2u * BM * ROW + BN * ROW;
 
-uint a_base[LA]; // the x row's first float4
+uint a_base[LA]; // the x row's first float4 (X_COLUMNS: the chunk's first, at k = 0)
 uint b_base[LB];
 float a_scale[LA];
+vec4 a_column_scale[2]; // X_COLUMNS: the chunk's eight rows
 float b_scale[LB];
 vec4 a_next[LA][2];
 vec4 b_next[LB][2];
+
+// X_COLUMNS: the k of this invocation's chunk i within the tile (its rows are the same for all i).
+uint column_k(uint i) { return (gl_LocalInvocationID.x + i * WG) / COLUMN_CHUNKS; }
 
 void fetch(uint k0) {
     uint quad = k0 / 4u + 2u * (gl_LocalInvocationID.x % CHUNKS); // K is a multiple of 4
     [[unroll]] for (uint h = 0u; h < 2u; h++) {
         bool in_k = (quad + h) * 4u < p.k_end;
-        [[unroll]] for (uint i = 0u; i < LA; i++) a_next[i][h] = in_k ? x4[a_base[i] + quad + h] : vec4(0.0);
+        [[unroll]] for (uint i = 0u; i < LA; i++) {
+            if (X_COLUMNS != 0u) {
+                uint k = k0 + column_k(i);
+                a_next[i][h] = k < p.k_end ? x4[a_base[i] + k * (p.x_k_stride / 4u) + h] : vec4(0.0);
+            } else {
+                a_next[i][h] = in_k ? x4[a_base[i] + quad + h] : vec4(0.0);
+            }
+        }
         [[unroll]] for (uint i = 0u; i < LB; i++) b_next[i][h] = in_k ? w4[b_base[i] + quad + h] : vec4(0.0);
     }
 }
@@ -86,17 +103,25 @@ uvec2 split(vec4 v, out uvec2 lo_halves) {
     return uvec2(packHalf2x16(hi.xy), packHalf2x16(hi.zw));
 }
 
-void split_store(uint at, uint lo_offset, vec4 v[2], float scale) {
+void split_store(uint at, uint lo_offset, vec4 v[2], vec4 scale[2]) {
     uvec2 lo0, lo1;
-    uvec2 hi0 = split(v[0] * scale, lo0), hi1 = split(v[1] * scale, lo1);
+    uvec2 hi0 = split(v[0] * scale[0], lo0), hi1 = split(v[1] * scale[1], lo1);
     tiles[at] = uvec4(hi0, hi1);
     tiles[at + lo_offset] = uvec4(lo0, lo1);
 }
 
+void split_store(uint at, uint lo_offset, vec4 v[2], float scale) {
+    split_store(at, lo_offset, v, vec4[2](vec4(scale), vec4(scale)));
+}
+
 void stash() {
     uint tid = gl_LocalInvocationID.x, c = tid % CHUNKS;
-    [[unroll]] for (uint i = 0u; i < LA; i++)
-        split_store(X_HI + (tid + i * WG) / CHUNKS * ROW + c, X_LO - X_HI, a_next[i], a_scale[i]);
+    [[unroll]] for (uint i = 0u; i < LA; i++) {
+        if (X_COLUMNS != 0u)
+            split_store(X_HI + column_k(i) * XROW + tid % COLUMN_CHUNKS, X_LO - X_HI, a_next[i], a_column_scale);
+        else
+            split_store(X_HI + (tid + i * WG) / CHUNKS * ROW + c, X_LO - X_HI, a_next[i], a_scale[i]);
+    }
     [[unroll]] for (uint i = 0u; i < LB; i++)
         split_store(W_HI + (tid + i * WG) / CHUNKS * ROW + c, W_LO - W_HI, b_next[i], b_scale[i]);
 }
@@ -120,9 +145,15 @@ void multiply(uint wm, uint wn) {
     [[unroll]] for (uint i = 0u; i < FM; i++) {
         F16_FRAGMENT a_hi[KS], a_lo[KS];
         [[unroll]] for (uint k = 0u; k < KS; k++) {
-            uint at = (wm + i * 16u) * ROW + 2u * k;
-            coopMatLoadNV(a_hi[k], tiles, X_HI + at, ROW, false);
-            coopMatLoadNV(a_lo[k], tiles, X_LO + at, ROW, false);
+            if (X_COLUMNS != 0u) { // the layout operand must be a literal
+                uint at = 16u * k * XROW + (wm + i * 16u) / 8u;
+                coopMatLoadNV(a_hi[k], tiles, X_HI + at, XROW, true);
+                coopMatLoadNV(a_lo[k], tiles, X_LO + at, XROW, true);
+            } else {
+                uint at = (wm + i * 16u) * ROW + 2u * k;
+                coopMatLoadNV(a_hi[k], tiles, X_HI + at, ROW, false);
+                coopMatLoadNV(a_lo[k], tiles, X_LO + at, ROW, false);
+            }
         }
         [[unroll]] for (uint j = 0u; j < FN; j++) {
             F32_FRAGMENT part = F32_FRAGMENT(0.0);
@@ -176,10 +207,20 @@ void main() {
     uint tid = gl_LocalInvocationID.x;
     uint wm = (gl_SubgroupID / (BN / WN)) * WM, wn = (gl_SubgroupID % (BN / WN)) * WN;
 
-    [[unroll]] for (uint i = 0u; i < LA; i++) {
-        uint m = m0 + (tid + i * WG) / CHUNKS;
-        a_base[i] = (p.x_first + m * p.x_stride[3]) / 4u;
-        a_scale[i] = ldexp(1.0, shift[m]);
+    if (X_COLUMNS != 0u) {
+        // A block lies in one index of x's leading axis (the host: its rows[3] a multiple of BM).
+        uint m = m0 + (tid % COLUMN_CHUNKS) * 8u, lead = m / p.rows[3];
+        uint first = p.x_first + lead * p.x_stride[2] + (m % p.rows[3]);
+        [[unroll]] for (uint i = 0u; i < LA; i++) a_base[i] = first / 4u;
+        [[unroll]] for (uint h = 0u; h < 2u; h++)
+            a_column_scale[h] = ldexp(vec4(1.0), ivec4(shift[m + 4u * h], shift[m + 4u * h + 1u],
+                                                       shift[m + 4u * h + 2u], shift[m + 4u * h + 3u]));
+    } else {
+        [[unroll]] for (uint i = 0u; i < LA; i++) {
+            uint m = m0 + (tid + i * WG) / CHUNKS;
+            a_base[i] = (p.x_first + m * p.x_stride[3]) / 4u;
+            a_scale[i] = ldexp(1.0, shift[m]);
+        }
     }
     [[unroll]] for (uint i = 0u; i < LB; i++) {
         uint n = n0 + (tid + i * WG) / CHUNKS;

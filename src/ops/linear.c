@@ -37,15 +37,23 @@ static subq_status check_weight(const subq_stream *s, const subq_tensor *weight,
     return SUBQ_OK;
 }
 
+/* x's K axis contiguous; else the axis before it is (the shaders' X_COLUMNS). */
+static bool k_contiguous(const subq_tensor *x)
+{
+    return x->shape[x->rank - 1] == 1 || x->strides[x->rank - 1] == 1;
+}
+
 static subq_status check_args(const subq_stream *s, const subq_tensor *x, const subq_tensor *weight,
                               const subq_tensor *bias, const subq_tensor *y)
 {
     SUBQ_TRY(subq_arg_stream(s));
     SUBQ_TRY(subq_arg_float_tensor("x", x, s, 1, SUBQ_MAX_RANK));
     int last = x->rank - 1;
-    if (x->shape[last] > 1 && x->strides[last] != 1)
-        return subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "x: expected its last axis (K) contiguous (stride 1), "
-                                                      "got stride %lld", (long long)x->strides[last]);
+    if (!k_contiguous(x) && (last == 0 || x->strides[last - 1] != 1))
+        return subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "x: expected its last axis (K) contiguous (stride 1), or "
+                                                      "the axis before it (channels-first activations); got "
+                                                      "strides %lld and %lld", last ? (long long)x->strides[last - 1] : 0LL,
+                         (long long)x->strides[last]);
     SUBQ_TRY(check_weight(s, weight, x->shape[last]));
     int64_t n = weight->shape[0];
     if (bias) {
@@ -81,6 +89,7 @@ static linear_push make_push(const subq_tensor *x, const subq_tensor *weight, co
         .k_end = (uint32_t)x->shape[last],
         .w_stride = (uint32_t)weight->strides[0],
         .has_bias = bias != NULL,
+        .x_k_stride = k_contiguous(x) ? 1 : (uint32_t)x->strides[last],
     };
     subq_axes rows;
     subq_axes_init(&rows, last, x->shape, -1, (const subq_tensor *[]){x, y, y});
@@ -95,11 +104,13 @@ static linear_push make_push(const subq_tensor *x, const subq_tensor *weight, co
     return p;
 }
 
-/* 16-byte loads of x and W rows, and 16-byte stores of y rows, when everything they touch is aligned. */
+/* 16-byte loads of x and W rows (x columns: four rows, which its innermost row axis must keep
+ * together), and 16-byte stores of y rows, when everything they touch is aligned. */
 static bool vec_loads(const linear_push *p)
 {
     bool ok = p->k_end % 4 == 0 && p->x_first % 4 == 0 && p->w_first % 4 == 0 && p->w_stride % 4 == 0;
-    for (int i = 0; i < 4; i++) ok = ok && p->x_stride[i] % 4 == 0;
+    if (p->x_k_stride != 1) ok = ok && p->x_k_stride % 4 == 0 && p->rows[3] % 4 == 0;
+    for (int i = 0; i < 4; i++) ok = ok && (p->x_stride[i] % 4 == 0 || (p->x_k_stride != 1 && i == 3));
     return ok;
 }
 
@@ -171,9 +182,9 @@ subq_status subq_linear_simt(subq_stream *stream, const subq_tensor *const tenso
     SUBQ_TRY(choose_tiles(ctx, p, &t));
     uint32_t workgroup = (t.bm / t.tm) * (t.bn / t.tn);
     const subq_shader *shader = subq_shader_for_dtypes(&subq_shader_linear, &subq_shader_linear_16, 4, tensors);
-    subq_kernel kernel = {.shader = shader, .bindings = 4, .push_bytes = sizeof *p, .spec_count = 9,
+    subq_kernel kernel = {.shader = shader, .bindings = 4, .push_bytes = sizeof *p, .spec_count = 10,
                           .spec = {workgroup, t.bm, t.bn, t.bk, t.tm, t.tn, vec_loads(p), vec_stores(p),
-                                   subq_tensor_dtype_codes(4, tensors)}};
+                                   subq_tensor_dtype_codes(4, tensors), p->x_k_stride != 1}};
     uint64_t blocks = (uint64_t)((p->m + t.bm - 1) / t.bm) * ((p->n + t.bn - 1) / t.bn);
     return subq_linear_dispatch_parts(stream, &kernel, tensors, NULL, p, blocks * workgroup, workgroup, t.bk);
 }

@@ -16,6 +16,7 @@ typedef struct linear_push {
     uint32_t rows[4];
     uint32_t x_stride[4];
     uint32_t y_stride[4];
+    uint32_t x_k_stride; /* 1: x's rows are K-contiguous; else its innermost row axis is M-contiguous */
 } linear_push;
 
 /* tensors: x, weight, bias (may be NULL), y; extra: a fifth binding, read only (NULL: none). */

@@ -28,6 +28,7 @@
 #define F32_BK 32
 #define F32_MIN_K 512
 #define ROW_SCALE_WORKGROUP 256
+#define ROW_SCALE_COLUMNS 128 /* rows of channels-first x per workgroup: linear_row_scale.comp's COLUMNS */
 
 static bool is_f32(const subq_tensor *const tensors[4])
 {
@@ -41,12 +42,27 @@ static uint32_t shared_bytes(bool f32)
     return f32 ? 2 * (BM + BN) * (F32_BK + 8) * 2 : (BM + BN) * (BK + 8) * 2;
 }
 
+static bool x_columns(const linear_push *p)
+{
+    return p->x_k_stride != 1;
+}
+
 /* Every 16-byte load and store of x, W and y aligned: a multiple of align elements. */
 static bool aligned(const linear_push *p, uint32_t align)
 {
-    return p->k_end % align == 0 && p->x_first % align == 0 && p->x_stride[3] % align == 0 &&
-           p->w_first % align == 0 && p->w_stride % align == 0 && p->y_first % align == 0 &&
-           p->y_stride[3] % align == 0;
+    bool x = x_columns(p) ? p->x_k_stride % align == 0 && p->x_stride[2] % align == 0
+                          : p->x_stride[3] % align == 0;
+    return x && p->k_end % align == 0 && p->x_first % align == 0 && p->w_first % align == 0 &&
+           p->w_stride % align == 0 && p->y_first % align == 0 && p->y_stride[3] % align == 0;
+}
+
+/* Rows one axis; or, for channels-first x (f32 only), a leading axis whose every index holds whole
+ * BM-row blocks of x's columns, over rows of y that are evenly spaced all the same. */
+static bool rows_fit(const linear_push *p, bool f32)
+{
+    if (p->rows[0] != 1 || p->rows[1] != 1) return false;
+    if (!x_columns(p)) return p->rows[2] == 1;
+    return f32 && p->x_stride[3] == 1 && p->rows[3] % BM == 0 && p->y_stride[2] == p->rows[3] * p->y_stride[3];
 }
 
 bool subq_linear_coopmat_fits(const subq_context *ctx, const subq_tensor *const tensors[4], const linear_push *p)
@@ -57,26 +73,30 @@ bool subq_linear_coopmat_fits(const subq_context *ctx, const subq_tensor *const 
     if (!ctx->cooperative_matrix || ctx->info.subgroup_size != 32 || (!f16 && !f32) ||
         ctx->info.max_shared_memory_bytes < shared_bytes(f32))
         return false;
-    if (p->m < BM || p->n < BN || p->rows[0] != 1 || p->rows[1] != 1 || p->rows[2] != 1) return false;
+    if (p->m < BM || p->n < BN || !rows_fit(p, f32)) return false;
     return aligned(p, f32 ? 4 : 8);
 }
 
-/* Rows [m_begin, m_begin + m) and columns [n_begin, n_begin + n) of y (p's rows are one axis). */
+/* Rows [m_begin, m_begin + m) and columns [n_begin, n_begin + n) of y. Fewer rows than p's only
+ * where its rows are one axis (channels-first x has whole blocks of rows). */
 static linear_push sub_block(const linear_push *p, uint32_t m_begin, uint32_t m, uint32_t n_begin, uint32_t n)
 {
     linear_push q = *p;
-    q.x_first += m_begin * p->x_stride[3];
     q.y_first += m_begin * p->y_stride[3] + n_begin;
     q.w_first += n_begin * p->w_stride;
     q.bias_first += n_begin;
-    q.rows[3] = q.m = m;
     q.n = n;
+    if (m != p->m) {
+        q.x_first += m_begin * p->x_stride[3];
+        q.rows[3] = q.m = m;
+    }
     return q;
 }
 
 typedef struct row_scale_push {
     uint32_t x_first, x_stride, w_first, w_stride;
     uint32_t m, n, k;
+    uint32_t x_k_stride, x_lead_size; /* channels-first x: k's stride, and rows per leading index */
 } row_scale_push;
 
 /* The power of two for each row of x and of W (linear_row_scale.comp) in the context's scratch. */
@@ -86,13 +106,18 @@ static subq_status row_scales(subq_stream *stream, const subq_tensor *const tens
     subq_context *ctx = subq_stream_context(stream);
     uint32_t rows = whole->m + whole->n;
     SUBQ_TRY(subq_context_scratch_get(ctx, rows, shifts));
-    row_scale_push push = {whole->x_first, whole->x_stride[3], whole->w_first, whole->w_stride,
-                           whole->m, whole->n, whole->k_end};
+    bool columns = x_columns(whole);
+    row_scale_push push = {whole->x_first, whole->x_stride[columns ? 2 : 3], whole->w_first, whole->w_stride,
+                           whole->m, whole->n, whole->k_end, whole->x_k_stride, whole->rows[3]};
     subq_kernel kernel = {.shader = &subq_shader_linear_row_scale, .bindings = 3, .push_bytes = sizeof push,
-                          .spec_count = 1, .spec = {ROW_SCALE_WORKGROUP}};
+                          .spec_count = 2, .spec = {ROW_SCALE_WORKGROUP, columns}};
     subq_arg args[3] = {{tensors[0], false}, {tensors[1], false}, {shifts, true}};
+    /* Channels-first x: a workgroup per ROW_SCALE_COLUMNS rows of x first, then W's rows. */
+    uint64_t x_groups = columns ? (whole->m + ROW_SCALE_COLUMNS - 1) / ROW_SCALE_COLUMNS : 0;
+    uint64_t subgroup_rows = columns ? whole->n : rows;
+    uint64_t row_groups = (subgroup_rows * ctx->info.subgroup_size + ROW_SCALE_WORKGROUP - 1) / ROW_SCALE_WORKGROUP;
     uint32_t groups[3];
-    SUBQ_TRY(subq_groups_1d(ctx, (uint64_t)rows * ctx->info.subgroup_size, ROW_SCALE_WORKGROUP, groups));
+    SUBQ_TRY(subq_groups_1d(ctx, (x_groups + row_groups) * ROW_SCALE_WORKGROUP, ROW_SCALE_WORKGROUP, groups));
     return subq_stream_dispatch(stream, &kernel, args, &push, groups);
 }
 
@@ -110,7 +135,7 @@ static subq_status whole_blocks(subq_stream *stream, const subq_tensor *const te
     subq_tensor shifts;
     SUBQ_TRY(row_scales(stream, tensors, whole, &shifts));
     subq_kernel kernel = {.shader = &subq_shader_linear_coopmat_f32, .bindings = 5, .push_bytes = sizeof *whole,
-                          .spec_count = 6, .spec = {workgroup, BM, BN, F32_BK, WM, WN}};
+                          .spec_count = 7, .spec = {workgroup, BM, BN, F32_BK, WM, WN, x_columns(whole)}};
     return subq_linear_dispatch_parts(stream, &kernel, tensors, &shifts, whole, invocations, workgroup, F32_BK);
 }
 

@@ -39,7 +39,7 @@ typedef struct subq_shader {
     size_t bytes;
 } subq_shader;
 
-#define SUBQ_MAX_SPEC_CONSTANTS 9
+#define SUBQ_MAX_SPEC_CONSTANTS 10
 #define SUBQ_MAX_BINDINGS 10 /* ckconv_siren.comp: grid, six weights, FiLM gamma and beta, kernel */
 
 /* One compiled variant: shader + specialisation constants (constant_id i = spec[i]). By convention

@@ -1,6 +1,6 @@
 /* subq_linear against ref_linear: sizes of 1, primes and non-powers of two around both tile
  * shapes, aligned (16-byte loads and stores) and unaligned operands, strided rows and leading
- * axes, the longest x one binding allows, and a bad-input table. fp32 sums of K products drift
+ * axes, channels-first x, the longest x one binding allows, and a bad-input table. fp32 sums of K products drift
  * like sqrt(K): the tolerance scales with it. */
 #include <math.h>
 #include <stdio.h>
@@ -19,6 +19,7 @@ typedef struct linear_case {
     int64_t lead[SUBQ_MAX_RANK - 1];
     int64_t k, n;
     bool bias;
+    bool x_columns; /* x's second-last axis innermost (channels-first activations), rows x.pad apart */
     place x, w, y;
 } linear_case;
 
@@ -26,8 +27,8 @@ static void describe(const linear_case *k, char *buf, size_t size)
 {
     int n = snprintf(buf, size, "linear x [");
     for (int i = 0; i + 1 < k->rank; i++) n += snprintf(buf + n, size - (size_t)n, "%lld,", (long long)k->lead[i]);
-    snprintf(buf + n, size - (size_t)n, "%lld] -> N=%lld%s pads x %lld+%lld w %lld+%lld y %lld+%lld", (long long)k->k,
-             (long long)k->n, k->bias ? " bias" : "", (long long)k->x.pad, (long long)k->x.offset, (long long)k->w.pad,
+    snprintf(buf + n, size - (size_t)n, "%lld] -> N=%lld%s%s pads x %lld+%lld w %lld+%lld y %lld+%lld", (long long)k->k,
+             (long long)k->n, k->bias ? " bias" : "", k->x_columns ? " x columns" : "", (long long)k->x.pad, (long long)k->x.offset, (long long)k->w.pad,
              (long long)k->w.offset, (long long)k->y.pad, (long long)k->y.offset);
 }
 
@@ -46,6 +47,18 @@ static bool make(checker *c, const char *label, check_view *t, int rank, const i
     return check_view_place(c, label, t, rank, shape, (check_place){layout, p.pad, p.offset}, values);
 }
 
+/* x with its last two axes swapped in memory: K outside the innermost row axis. */
+static bool make_columns(checker *c, const char *label, check_view *t, int rank, const int64_t *shape, place p,
+                         const double *values)
+{
+    int order[SUBQ_MAX_RANK];
+    for (int i = 0; i < rank; i++) order[i] = i;
+    order[rank - 2] = rank - 1;
+    order[rank - 1] = rank - 2;
+    check_view_layout(t, rank, shape, order, p.offset, p.pad);
+    return check_view_upload(c, label, t, values);
+}
+
 static void run_case(checker *c, linear_case k)
 {
     char label[256];
@@ -62,7 +75,9 @@ static void run_case(checker *c, linear_case k)
     ref_linear(x, w, k.bias ? b : NULL, ref, m, k.n, k.k);
     check_view tx = {0}, tw = {0}, ty = {0};
     subq_tensor *tb = k.bias ? check_upload(c, label, 1, &k.n, b) : NULL;
-    if ((tb || !k.bias) && make(c, label, &tx, k.rank, x_shape, k.x, x) &&
+    bool x_made = k.x_columns ? make_columns(c, label, &tx, k.rank, x_shape, k.x, x)
+                              : make(c, label, &tx, k.rank, x_shape, k.x, x);
+    if ((tb || !k.bias) && x_made &&
         make(c, label, &tw, 2, (int64_t[]){k.n, k.k}, k.w, w) && make(c, label, &ty, k.rank, y_shape, k.y, NULL) &&
         check_ok(c, label, subq_linear(c->stream, tx.view, tw.view, tb, ty.view)) &&
         check_ok(c, label, subq_stream_wait(c->stream)))
@@ -110,6 +125,21 @@ static void grid_views(checker *c)
     run_case(c, (linear_case){.rank = 5, .lead = {2, 1, 3, 2}, .k = 7, .n = 5, .x = odd, .y = rows4});
     run_case(c, (linear_case){.rank = 1, .k = 33, .n = 17, .bias = true});
     run_case(c, (linear_case){.rank = 4, .lead = {3, 5, 7}, .k = 64, .n = 72, .w = rows4, .y = {0, 4}});
+}
+
+/* x channels-first (M contiguous, K strided): scalar loads (an innermost row axis not a multiple
+ * of 4), vector loads, padded rows, more than one leading axis, and Hyena's out_proj shape, whose
+ * whole 128 x 128 blocks take the f32 tensor-core GEMM and ragged N the SIMT one. */
+static void grid_columns(checker *c)
+{
+    const place gap = {4, 0}, odd = {3, 1};
+    run_case(c, (linear_case){.rank = 3, .lead = {2, 37}, .k = 20, .n = 12, .bias = true, .x_columns = true});
+    run_case(c, (linear_case){.rank = 3, .lead = {3, 64}, .k = 96, .n = 40, .x_columns = true, .x = gap});
+    run_case(c, (linear_case){.rank = 2, .lead = {130}, .k = 33, .n = 17, .x_columns = true, .x = odd});
+    run_case(c, (linear_case){.rank = 4, .lead = {2, 3, 40}, .k = 7, .n = 5, .bias = true, .x_columns = true});
+    if (c->quick) return;
+    run_case(c, (linear_case){.rank = 3, .lead = {2, 256}, .k = 768, .n = 256, .bias = true, .x_columns = true});
+    run_case(c, (linear_case){.rank = 3, .lead = {2, 128}, .k = 516, .n = 260, .x_columns = true, .x = gap});
 }
 
 /* Rows of x and of W at magnitudes from 2^-60 to 2^60 (beyond f16's range, which the tensor-core
@@ -168,7 +198,7 @@ static void grid_largest(checker *c)
 }
 
 typedef struct error_fixture {
-    subq_tensor *storage, *x, *x_t, *w, *w_k7, *w_rank3, *w_t, *wi, *bias6, *y, *y_wrong, *y_t, *y_in_x, *y_in_w;
+    subq_tensor *storage, *x, *x_strided, *w, *w_k7, *w_rank3, *w_t, *wi, *bias6, *y, *y_wrong, *y_t, *y_in_x, *y_in_w;
 } error_fixture;
 
 static void errors_table(checker *c, const error_fixture *f)
@@ -178,7 +208,8 @@ static void errors_table(checker *c, const error_fixture *f)
     check_invalid(c, "NULL x", subq_linear(s, NULL, f->w, NULL, f->y), "x: expected a tensor");
     check_invalid(c, "NULL weight", subq_linear(s, f->x, NULL, NULL, f->y), "weight: expected a tensor");
     check_invalid(c, "NULL y", subq_linear(s, f->x, f->w, NULL, NULL), "y: expected a tensor");
-    check_invalid(c, "x K strided", subq_linear(s, f->x_t, f->w, NULL, f->y), "x: expected its last axis (K) contiguous");
+    check_invalid(c, "x strided", subq_linear(s, f->x_strided, f->w, NULL, f->y),
+                  "x: expected its last axis (K) contiguous (stride 1), or the axis before it");
     check_invalid(c, "weight K", subq_linear(s, f->x, f->w_k7, NULL, f->y), "weight: expected shape [N, 6]");
     check_invalid(c, "weight rank", subq_linear(s, f->x, f->w_rank3, NULL, f->y), "weight: expected rank 2");
     check_invalid(c, "weight K strided", subq_linear(s, f->x, f->w_t, NULL, f->y), "weight: expected its K axis contiguous");
@@ -202,12 +233,12 @@ static void check_errors(checker *c)
                        .y_wrong = check_tensor_empty(c, SUBQ_F32, 2, (int64_t[]){5, 4})};
     f.x = check_tensor_view(c, f.storage, 0, 2, (int64_t[]){4, 6}, NULL);
     f.w = check_tensor_view(c, f.storage, 24, 2, (int64_t[]){5, 6}, NULL);
-    f.x_t = check_tensor_view(c, f.storage, 0, 2, (int64_t[]){4, 6}, (int64_t[]){1, 4});
+    f.x_strided = check_tensor_view(c, f.storage, 0, 2, (int64_t[]){4, 6}, (int64_t[]){12, 2});
     f.w_t = check_tensor_view(c, f.storage, 24, 2, (int64_t[]){5, 6}, (int64_t[]){1, 5});
     f.y_t = check_tensor_view(c, f.y, 0, 2, (int64_t[]){4, 5}, (int64_t[]){1, 4});
     f.y_in_x = check_tensor_view(c, f.storage, 2, 2, (int64_t[]){4, 5}, NULL);
     f.y_in_w = check_tensor_view(c, f.storage, 30, 2, (int64_t[]){4, 5}, NULL);
-    subq_tensor *all[] = {f.storage, f.x, f.x_t, f.w, f.w_k7, f.w_rank3, f.w_t, f.wi, f.bias6, f.y, f.y_wrong,
+    subq_tensor *all[] = {f.storage, f.x, f.x_strided, f.w, f.w_k7, f.w_rank3, f.w_t, f.wi, f.bias6, f.y, f.y_wrong,
                           f.y_t, f.y_in_x, f.y_in_w};
     bool ready = true;
     for (size_t i = 0; i < sizeof all / sizeof *all; i++) ready = ready && all[i];
@@ -220,6 +251,7 @@ void check_linear(checker *c)
     grid_tiny_tiles(c);
     grid_large_tiles(c);
     grid_views(c);
+    grid_columns(c);
     grid_tensor_core_f32(c);
     grid_largest(c);
     check_errors(c);
