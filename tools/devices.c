@@ -30,10 +30,11 @@ static void print_limits(const subq_device_info *d)
            (unsigned long long)d->max_storage_buffer_range, d->min_storage_buffer_offset_alignment,
            d->max_push_constants_bytes);
     printf("    features       fp16 math %s, int8 math %s, 16-bit storage %s, 8-bit storage %s, "
-           "external memory %s, cooperative matrix %s\n",
+           "external memory %s, cooperative matrix %s, subgroup arithmetic %s\n",
            d->has_float16_arithmetic ? "yes" : "no", d->has_int8_arithmetic ? "yes" : "no",
            d->has_16bit_storage ? "yes" : "no", d->has_8bit_storage ? "yes" : "no",
-           d->has_external_memory_fd ? "yes" : "no", d->has_cooperative_matrix ? "yes" : "no");
+           d->has_external_memory_fd ? "yes" : "no", d->has_cooperative_matrix ? "yes" : "no",
+           d->has_subgroup_arithmetic ? "yes" : "no");
     if (d->timestamp_period_ns > 0)
         printf("    timestamps     %.3g ns per tick\n", d->timestamp_period_ns);
     else

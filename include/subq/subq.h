@@ -70,6 +70,7 @@ typedef struct subq_device_info {
     int has_8bit_storage;
     int has_external_memory_fd;
     int has_cooperative_matrix; /* f16 tensor-core products (VK_NV_cooperative_matrix 16x16x16) */
+    int has_subgroup_arithmetic; /* subgroupAdd and its kin in compute shaders */
 } subq_device_info;
 
 subq_status subq_device_count(uint32_t *count);

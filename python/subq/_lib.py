@@ -31,7 +31,7 @@ class DeviceInfo(ctypes.Structure):
         ("min_storage_buffer_offset_alignment", c_uint32), ("subgroup_size", c_uint32),
         ("timestamp_period_ns", ctypes.c_float), ("has_float16_arithmetic", c_int), ("has_int8_arithmetic", c_int),
         ("has_16bit_storage", c_int), ("has_8bit_storage", c_int), ("has_external_memory_fd", c_int),
-        ("has_cooperative_matrix", c_int),
+        ("has_cooperative_matrix", c_int), ("has_subgroup_arithmetic", c_int),
     ]
 
 

@@ -138,15 +138,6 @@ static void rows_config(const subq_context *ctx, uint32_t channels, uint32_t *wo
     *vals = v <= ROWS_MAX_VALS ? v : 0;
 }
 
-static bool has_subgroup_arithmetic(const subq_context *ctx)
-{
-    VkPhysicalDeviceSubgroupProperties subgroup = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES};
-    VkPhysicalDeviceProperties2 props = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2, .pNext = &subgroup};
-    vkGetPhysicalDeviceProperties2(ctx->physical, &props);
-    return (subgroup.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT) &&
-           (subgroup.supportedOperations & VK_SUBGROUP_FEATURE_ARITHMETIC_BIT);
-}
-
 /* Rows walk channels across a workgroup when the channel axis is a's densest (or the rows are very
  * long); else one invocation per row walks them, neighbours on neighbouring rows. */
 static bool channels_densest(const subq_tensor *a, int axis)
@@ -172,7 +163,7 @@ static subq_status record(subq_stream *stream, const subq_tensor *a, const subq_
     if (!columns) rows_config(ctx, p.channels, &workgroup, &vals);
     const subq_tensor *tensors[5] = {a, b, gamma, beta, y};
     const subq_shader *shader =
-        has_subgroup_arithmetic(ctx)
+        ctx->info.has_subgroup_arithmetic
             ? subq_shader_for_dtypes(&subq_shader_norm_subgroup, &subq_shader_norm_subgroup_16, 5, tensors)
             : subq_shader_for_dtypes(&subq_shader_norm, &subq_shader_norm_16, 5, tensors);
     subq_kernel kernel = {.shader = shader, .bindings = 5, .push_bytes = sizeof p, .spec_count = 4,

@@ -224,6 +224,8 @@ void subq_physical_device_info(VkPhysicalDevice physical, subq_device_info *info
     info->max_push_constants_bytes = limits->maxPushConstantsSize;
     info->min_storage_buffer_offset_alignment = (uint32_t)limits->minStorageBufferOffsetAlignment;
     info->subgroup_size = subgroup.subgroupSize;
+    info->has_subgroup_arithmetic = (subgroup.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT) &&
+                                    (subgroup.supportedOperations & VK_SUBGROUP_FEATURE_ARITHMETIC_BIT);
     info->timestamp_period_ns = compute_timestamp_period(physical, limits->timestampPeriod);
 
     VkPhysicalDeviceMemoryProperties memory;
