@@ -4,21 +4,24 @@
  *   h = CKConvND(z)  -> H [B, C, *S]
  *   out = output_norm(h * gate_2(v)) written channels-last (one pass, also the layout change).
  * Without a PixelHyena norm and with the short conv, z is not stored: the FFT conv reads
- * pre = q and x = gate(k) and forms the product itself. */
+ * pre = q and x = gate(k) and forms the product itself. 1D rows with a PixelHyena norm and no QK norm
+ * take the first three steps in one pass (hyena_conv_gate_norm.c), which writes only z and v. */
 #include "modules/hyena_module.h"
 #include "runtime/args.h"
 
-static subq_norm_options norm_options(subq_hyena_norm kind, subq_layout layout)
+subq_norm_options subq_hyena_norm_options(subq_hyena_norm kind, subq_layout layout)
 {
     subq_norm_kind kinds[] = {SUBQ_NORM_RMS, SUBQ_NORM_RMS, SUBQ_NORM_LAYER, SUBQ_NORM_L2};
-    return (subq_norm_options){.kind = kinds[kind], .layout = layout, .gate_position = SUBQ_GATE_BEFORE};
+    float eps[] = {1e-6f, 1e-6f, 1e-5f, 1e-12f};
+    return (subq_norm_options){.kind = kinds[kind], .layout = layout, .eps = eps[kind],
+                               .gate_position = SUBQ_GATE_BEFORE};
 }
 
 subq_status subq_hyena_gated(subq_stream *stream, const hyena_norm *norm, subq_layout layout, const subq_tensor *a,
                              const subq_tensor *b, subq_activation activation, subq_tensor *y)
 {
     if (norm->kind == SUBQ_HYENA_NORM_NONE) return subq_gate(stream, a, b, activation, y);
-    subq_norm_options o = norm_options(norm->kind, layout);
+    subq_norm_options o = subq_hyena_norm_options(norm->kind, layout);
     return subq_gated_norm(stream, a, b, activation, norm->weight, norm->bias, &o, y);
 }
 
@@ -26,7 +29,7 @@ subq_status subq_hyena_normalize(subq_stream *stream, const hyena_norm *norm, su
                                  const subq_tensor *x, subq_tensor *y)
 {
     if (norm->kind == SUBQ_HYENA_NORM_NONE) return x == y ? SUBQ_OK : subq_tensor_copy(stream, x, y);
-    subq_norm_options o = norm_options(norm->kind, layout);
+    subq_norm_options o = subq_hyena_norm_options(norm->kind, layout);
     return subq_norm(stream, x, norm->weight, norm->bias, &o, y);
 }
 
@@ -144,26 +147,43 @@ subq_status subq_hyena_gate_2(subq_stream *stream, const subq_hyena *h, const su
     return subq_hyena_gated(stream, &h->output_norm, SUBQ_CHANNELS_FIRST, hidden, vc, h->gate_2, &outc);
 }
 
+/* z (scratch) and v (scratch X) after the short conv, gate and PixelHyena norm, in one pass. */
+static subq_status fused_front(subq_stream *stream, subq_hyena *h, const subq_tensor *qc, const subq_tensor *kc,
+                               const subq_tensor *vc, subq_tensor **z, subq_tensor **v)
+{
+    SUBQ_TRY(channels_first(h, HYENA_SCRATCH_Z, qc, z));
+    SUBQ_TRY(channels_first(h, HYENA_SCRATCH_X, qc, v));
+    return subq_hyena_conv_gate_norm(stream, h, qc, kc, vc, *z, *v);
+}
+
 subq_status subq_hyena_run(subq_stream *stream, subq_hyena *h, const subq_tensor *q, const subq_tensor *k,
                            const subq_tensor *v, const subq_tensor *conditioning, subq_tensor *out, subq_tensor *z_copy)
 {
     subq_tensor views[3] = {subq_view_channels_first(q), subq_view_channels_first(k), subq_view_channels_first(v)};
     subq_tensor blocks[3];
     const subq_tensor *qc = &views[0], *kc = &views[1], *vc = &views[2];
-    bool owned = h->cfg.short_conv.kind != SUBQ_SHORT_CONV_NONE; /* q, k, v in scratch, dense */
-    if (owned) {
-        SUBQ_TRY(short_conv(stream, h, (const subq_tensor *[]){qc, kc, vc}, blocks));
-        qc = &blocks[0], kc = &blocks[1], vc = &blocks[2];
-    }
-    SUBQ_TRY(subq_hyena_qk_norm(stream, h, owned ? blocks : NULL, &qc, &kc));
     const subq_tensor *x = kc, *pre = qc;
-    if (owned && !h->pixelhyena_norm.kind && !z_copy) {
-        if (h->cfg.gate) SUBQ_TRY(subq_activation_apply(stream, kc, h->cfg.gate, &blocks[1]));
-    } else {
-        subq_tensor *z;
-        SUBQ_TRY(subq_hyena_gate_1(stream, h, qc, kc, &z));
+    subq_tensor *z;
+    if (subq_hyena_conv_gate_norm_fits(h, qc, kc, vc)) {
+        subq_tensor *v_conv;
+        SUBQ_TRY(fused_front(stream, h, qc, kc, vc, &z, &v_conv));
         if (z_copy) SUBQ_TRY(subq_tensor_copy(stream, z, z_copy));
-        x = z, pre = NULL;
+        x = z, pre = NULL, vc = v_conv;
+    } else {
+        bool owned = h->cfg.short_conv.kind != SUBQ_SHORT_CONV_NONE; /* q, k, v in scratch, dense */
+        if (owned) {
+            SUBQ_TRY(short_conv(stream, h, (const subq_tensor *[]){qc, kc, vc}, blocks));
+            qc = &blocks[0], kc = &blocks[1], vc = &blocks[2];
+        }
+        SUBQ_TRY(subq_hyena_qk_norm(stream, h, owned ? blocks : NULL, &qc, &kc));
+        x = kc, pre = qc;
+        if (owned && !h->pixelhyena_norm.kind && !z_copy) {
+            if (h->cfg.gate) SUBQ_TRY(subq_activation_apply(stream, kc, h->cfg.gate, &blocks[1]));
+        } else {
+            SUBQ_TRY(subq_hyena_gate_1(stream, h, qc, kc, &z));
+            if (z_copy) SUBQ_TRY(subq_tensor_copy(stream, z, z_copy));
+            x = z, pre = NULL;
+        }
     }
     subq_tensor *hidden;
     SUBQ_TRY(channels_first(h, HYENA_SCRATCH_H, qc, &hidden));

@@ -51,6 +51,18 @@ subq_status subq_hyena_gate_1(subq_stream *stream, subq_hyena *h, const subq_ten
 /* out [B, *S, C] = output_norm(hidden * gate_2(v)), hidden and vc [B, C, *S]. */
 subq_status subq_hyena_gate_2(subq_stream *stream, const subq_hyena *h, const subq_tensor *hidden,
                               const subq_tensor *vc, subq_tensor *out);
+/* The options of a Hyena norm (eps by kind, as hyena.h states) on a layout. */
+subq_norm_options subq_hyena_norm_options(subq_hyena_norm kind, subq_layout layout);
+/* Whether subq_hyena_conv_gate_norm takes these inputs: 1D, a short conv of up to 16 taps, a
+ * PixelHyena norm and no QK norm, q, k and v ([B, C, L] views) with one set of strides, and C
+ * that one workgroup holds. */
+bool subq_hyena_conv_gate_norm_fits(const subq_hyena *h, const subq_tensor *qc, const subq_tensor *kc,
+                                    const subq_tensor *vc);
+/* z = pixelhyena_norm(conv(q) * gate(conv(k))) and v_out = conv(v) ([B, C, L], dense positions) in
+ * one pass, conv being the short conv. */
+subq_status subq_hyena_conv_gate_norm(subq_stream *stream, const subq_hyena *h, const subq_tensor *qc,
+                                      const subq_tensor *kc, const subq_tensor *vc, subq_tensor *z,
+                                      subq_tensor *v_out);
 /* y = norm(a * act(b)) over the channel axis of a layout, or a * act(b) without a norm. */
 subq_status subq_hyena_gated(subq_stream *stream, const hyena_norm *norm, subq_layout layout, const subq_tensor *a,
                              const subq_tensor *b, subq_activation activation, subq_tensor *y);

@@ -122,6 +122,15 @@ def hyena_cases(ctx, r):
                dict(generator_hidden=80, generator_layers=2, mask="exponential"))
     hyena_case(ctx, r, "1D non-causal same short conv", 1, 8, (30,), 16, False, dict(kernel_size=3),
                dict(gate="sigmoid"))
+    # 1D with a PixelHyena norm and no QK norm: the one-pass short conv, gate and norm, here with
+    # channels that fill several invocations' registers (C = 300) and positions that end mid-tile.
+    hyena_case(ctx, r, "1D causal one-pass front C=300 distributed bias silu", 1, 300, (37,), 37, True,
+               dict(kind="distributed", kernel_size=4, causal=True, bias=True, num_groups=300),
+               dict(gate="silu", pixelhyena_norm="layer", gate_2="sigmoid"))
+    hyena_case(ctx, r, "1D non-causal one-pass front C=40 even K rms gelu", 1, 40, (45,), 45, False,
+               dict(kernel_size=4, bias=True), dict(gate="gelu", pixelhyena_norm="rms"))
+    hyena_case(ctx, r, "1D non-causal one-pass front C=20 l2 softplus", 1, 20, (19,), 10, False,
+               dict(kernel_size=5), dict(gate="softplus", pixelhyena_norm="l2", output_norm="rms"))
     hyena_case(ctx, r, "1D non-causal circular single grid film", 1, 8, (21,), 11, False, None, None,
                dict(fft_padding="circular", grid_type="single", film_cond_dim=3))
     hyena_case(ctx, r, "2D typical", 2, 8, (9, 10), 9, False, dict(kernel_size=3), dict(pixelhyena_norm="layer"))
