@@ -2,7 +2,9 @@
  *   short conv over cat(q, k, v)  -> X [B, 3C, *S] channels-first (the layout change rides on it)
  *   QK norm, z = pixelhyena_norm(q * gate(k))  -> Z [B, C, *S]
  *   h = CKConvND(z)  -> H [B, C, *S]
- *   out = output_norm(h * gate_2(v)) written channels-last (one pass, also the layout change).
+ *   out = output_norm(h * gate_2(v)) written channels-last (one pass, also the layout change);
+ *   without an output norm and with an Identity gate_2, into an out stored channels-first (as
+ *   QKVSequenceMixer's), the FFT conv writes h * v itself.
  * Without a PixelHyena norm and with the short conv, z is not stored: the FFT conv reads
  * pre = q and x = gate(k) and forms the product itself. 1D rows with a PixelHyena norm and no QK norm
  * take the first three steps in one pass (hyena_conv_gate_norm.c), which writes only z and v. */
@@ -147,6 +149,17 @@ subq_status subq_hyena_gate_2(subq_stream *stream, const subq_hyena *h, const su
     return subq_hyena_gated(stream, &h->output_norm, SUBQ_CHANNELS_FIRST, hidden, vc, h->gate_2, &outc);
 }
 
+/* [B, C, *S] with dense spatial axes: what the FFT conv writes. */
+static bool spatial_dense(const subq_tensor *t)
+{
+    int64_t expected = 1;
+    for (int a = t->rank - 1; a >= 2; a--) {
+        if (t->shape[a] != 1 && t->strides[a] != expected) return false;
+        expected *= t->shape[a];
+    }
+    return true;
+}
+
 /* z (scratch) and v (scratch X) after the short conv, gate and PixelHyena norm, in one pass. */
 static subq_status fused_front(subq_stream *stream, subq_hyena *h, const subq_tensor *qc, const subq_tensor *kc,
                                const subq_tensor *vc, subq_tensor **z, subq_tensor **v)
@@ -185,6 +198,9 @@ subq_status subq_hyena_run(subq_stream *stream, subq_hyena *h, const subq_tensor
             x = z, pre = NULL;
         }
     }
+    subq_tensor outc = subq_view_channels_first(out);
+    if (!h->output_norm.kind && !h->gate_2 && spatial_dense(&outc))
+        return subq_ckconv_forward(stream, h->conv, x, pre, vc, conditioning, &outc); /* out = h * v */
     subq_tensor *hidden;
     SUBQ_TRY(channels_first(h, HYENA_SCRATCH_H, qc, &hidden));
     SUBQ_TRY(subq_ckconv_forward(stream, h->conv, x, pre, NULL, conditioning, hidden));

@@ -76,19 +76,23 @@ subq_status subq_qkv_mixer_init(subq_qkv_mixer *m, uint64_t seed)
     return m->cfg.mixer.init(m->cfg.mixer.self, seed + 1);
 }
 
-/* qkv [B, *S, 3C] = qkv_proj(x) in scratch; mixed [B, *S, C] for the inner mixer's output. */
-static subq_status project(subq_stream *stream, subq_qkv_mixer *m, const subq_tensor *x, subq_tensor qkv[3],
-                           subq_tensor **mixed)
+/* qkv [B, *S, 3C] = qkv_proj(x) in scratch. */
+static subq_status project(subq_stream *stream, subq_qkv_mixer *m, const subq_tensor *x, subq_tensor qkv[3])
 {
     int64_t shape[SUBQ_MAX_RANK], c = m->cfg.hidden_dim;
     for (int i = 0; i < x->rank; i++) shape[i] = x->shape[i];
     shape[x->rank - 1] = 3 * c;
     subq_tensor *all;
     SUBQ_TRY(subq_scratch_get(&m->scratch, QKV_SCRATCH_QKV, x->rank, shape, &all));
-    SUBQ_TRY(subq_scratch_get(&m->scratch, QKV_SCRATCH_MIXED, x->rank, x->shape, mixed));
     SUBQ_TRY(subq_linear(stream, x, m->w_qkv, m->b_qkv, all));
     for (int i = 0; i < 3; i++) qkv[i] = subq_mixer_columns(all, i, c);
     return SUBQ_OK;
+}
+
+/* The inner mixer's output [B, *S, C] in scratch (x's shape). */
+static subq_status mixed_scratch(subq_qkv_mixer *m, const subq_tensor *x, subq_tensor **mixed)
+{
+    return subq_scratch_get(&m->scratch, QKV_SCRATCH_MIXED, x->rank, x->shape, mixed);
 }
 
 subq_status subq_qkv_mixer_forward(subq_stream *stream, subq_qkv_mixer *m, const subq_tensor *x,
@@ -96,11 +100,17 @@ subq_status subq_qkv_mixer_forward(subq_stream *stream, subq_qkv_mixer *m, const
 {
     if (!m) return subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "module: expected a QKV mixer, got NULL");
     SUBQ_TRY(subq_mixer_check_io(stream, x, out, m->cfg.hidden_dim));
-    subq_tensor qkv[3], *mixed;
-    SUBQ_TRY(project(stream, m, x, qkv, &mixed));
+    subq_tensor qkv[3], *scratch;
+    SUBQ_TRY(project(stream, m, x, qkv));
+    /* Stored channels-first: Hyena then writes its output straight from the FFT conv, and out_proj
+     * reads it as M-contiguous columns. */
+    int64_t shape[SUBQ_MAX_RANK] = {x->shape[0], m->cfg.hidden_dim};
+    for (int i = 1; i < x->rank - 1; i++) shape[i + 1] = x->shape[i];
+    SUBQ_TRY(subq_scratch_get(&m->scratch, QKV_SCRATCH_MIXED, x->rank, shape, &scratch));
+    subq_tensor mixed = subq_view_channels_last(scratch);
     const subq_sequence_mixer *inner = &m->cfg.mixer;
-    SUBQ_TRY(inner->forward(stream, inner->self, &qkv[0], &qkv[1], &qkv[2], conditioning, mixed));
-    return subq_linear(stream, mixed, m->w_out, m->b_out, out);
+    SUBQ_TRY(inner->forward(stream, inner->self, &qkv[0], &qkv[1], &qkv[2], conditioning, &mixed));
+    return subq_linear(stream, &mixed, m->w_out, m->b_out, out);
 }
 
 subq_status subq_qkv_mixer_forward_cp(subq_stream *stream, subq_qkv_mixer *m, subq_cp_group *group,
@@ -112,7 +122,8 @@ subq_status subq_qkv_mixer_forward_cp(subq_stream *stream, subq_qkv_mixer *m, su
     if (status == SUBQ_OK && !m->cfg.mixer.forward_cp)
         status = subq_fail(SUBQ_ERROR_UNSUPPORTED, "module: its inner mixer has no context-parallel forward");
     subq_tensor qkv[3], *mixed;
-    if (status == SUBQ_OK) status = project(stream, m, x, qkv, &mixed);
+    if (status == SUBQ_OK) status = project(stream, m, x, qkv);
+    if (status == SUBQ_OK) status = mixed_scratch(m, x, &mixed);
     /* the inner mixer's first collective: a rank that fails before it must fail its peers there */
     if (status != SUBQ_OK) return cp_refuse(group, CP_SPLIT_TO_FULL, status);
     const subq_sequence_mixer *inner = &m->cfg.mixer;
@@ -130,7 +141,8 @@ static subq_status incremental(subq_stream *stream, subq_qkv_mixer *m, void *sta
     SUBQ_TRY(subq_mixer_check_io(stream, x, out, m->cfg.hidden_dim));
     if (x->rank != 3) return subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "x: expected [B, T, C], got rank %d", x->rank);
     subq_tensor qkv[3], *mixed;
-    SUBQ_TRY(project(stream, m, x, qkv, &mixed));
+    SUBQ_TRY(project(stream, m, x, qkv));
+    SUBQ_TRY(mixed_scratch(m, x, &mixed));
     if (prefill) SUBQ_TRY(inner->prefill(stream, inner->self, state, &qkv[0], &qkv[1], &qkv[2], conditioning, mixed));
     else SUBQ_TRY(inner->step(stream, inner->self, state, &qkv[0], &qkv[1], &qkv[2], mixed));
     return subq_linear(stream, mixed, m->w_out, m->b_out, out);

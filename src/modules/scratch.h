@@ -51,4 +51,15 @@ static inline subq_tensor subq_view_channels_first(const subq_tensor *t)
     return subq_view_of(t, 0, r, shape, strides);
 }
 
+/* [B, C, *S] seen as [B, *S, C] (subq_view_channels_first undone). */
+static inline subq_tensor subq_view_channels_last(const subq_tensor *t)
+{
+    int64_t shape[SUBQ_MAX_RANK], strides[SUBQ_MAX_RANK];
+    int r = t->rank;
+    shape[0] = t->shape[0], strides[0] = t->strides[0];
+    shape[r - 1] = t->shape[1], strides[r - 1] = t->strides[1];
+    for (int i = 2; i < r; i++) shape[i - 1] = t->shape[i], strides[i - 1] = t->strides[i];
+    return subq_view_of(t, 0, r, shape, strides);
+}
+
 #endif
