@@ -170,7 +170,9 @@ subq_status subq_hyena_step(subq_stream *stream, subq_hyena *module, subq_hyena_
 
 /* A mixer seen through function pointers, so attention (or others) can plug in beside Hyena.
  * step and prefill may be NULL (no incremental inference); destroy NULL: the mixer is borrowed and
- * must outlive the QKV mixer, else the QKV mixer owns it from a successful create on. */
+ * must outlive the QKV mixer, else the QKV mixer owns it from a successful create on.
+ * q, k, v and out are [B, *S, C] views with any strides: q, k and v are column blocks of qkv_proj's
+ * output, and QKVSequenceMixer's forward hands out a channels-first store seen channels-last. */
 typedef struct subq_sequence_mixer {
     void *self;
     int64_t hidden_dim;

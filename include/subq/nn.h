@@ -62,9 +62,10 @@ subq_status subq_gated_norm(subq_stream *stream, const subq_tensor *a, const sub
                             const subq_norm_options *options, subq_tensor *y);
 
 /* y = x W^T + b (F.linear), fp32 accumulation. x [..., K] (rank 1..5): the leading axes are M rows
- * with any strides, the K axis contiguous; weight [N, K] in PyTorch's layout, K contiguous, rows
- * any stride; bias [N] dense or NULL; y [..., N] with x's leading shape, N contiguous, rows any
- * strides. y must not overlap x, weight or bias. */
+ * with any strides, the K axis contiguous; or (channels-first activations seen channels-last, a
+ * pointwise convolution) the axis before K contiguous and K any stride; weight [N, K] in PyTorch's
+ * layout, K contiguous, rows any stride; bias [N] dense or NULL; y [..., N] with x's leading shape,
+ * N contiguous, rows any strides. y must not overlap x, weight or bias. */
 subq_status subq_linear(subq_stream *stream, const subq_tensor *x, const subq_tensor *weight,
                         const subq_tensor *bias, subq_tensor *y);
 

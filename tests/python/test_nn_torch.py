@@ -96,6 +96,14 @@ def linears(ctx, r):
     x, w = random(2, 3, 5, 40), random(24, 40)
     r.close("linear on [2, 3, 5, K]", subq.linear(ctx.tensor(x), ctx.tensor(w)).numpy(),
             F.linear(t64(x), t64(w)).numpy(), 1e-6 * math.sqrt(40))
+    # channels-first activations [B, C, L] seen as [B, L, C]: a pointwise convolution, as
+    # F.conv1d with a [N, C, 1] weight
+    for B, C, L, N in ((2, 40, 37, 24), (2, 512, 128, 256)):
+        x, w, b = random(B, C, L), random(N, C), random(N)
+        got = subq.linear(ctx.tensor(x).permute(0, 2, 1), ctx.tensor(w), ctx.tensor(b)).numpy()
+        expected = F.conv1d(t64(x), t64(w)[:, :, None], t64(b)).permute(0, 2, 1).numpy()
+        r.close(f"linear on channels-first [{B}, {C}, {L}] -> {N} (F.conv1d, kernel 1)", got, expected,
+                1e-6 * math.sqrt(C))
 
 
 def profiling(ctx, r):
