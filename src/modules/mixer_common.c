@@ -44,6 +44,16 @@ subq_status subq_mixer_check_io(const subq_stream *stream, const subq_tensor *x,
     return subq_arg_disjoint("out", out, "x", x);
 }
 
+subq_status subq_mixer_output(subq_scratch *scratch, int32_t slot, const subq_tensor *x, subq_tensor *mixed)
+{
+    int64_t shape[SUBQ_MAX_RANK] = {x->shape[0], x->shape[x->rank - 1]};
+    for (int i = 1; i < x->rank - 1; i++) shape[i + 1] = x->shape[i];
+    subq_tensor *stored;
+    SUBQ_TRY(subq_scratch_get(scratch, slot, x->rank, shape, &stored));
+    *mixed = subq_view_channels_last(stored);
+    return SUBQ_OK;
+}
+
 subq_tensor subq_mixer_columns(const subq_tensor *t, int64_t i, int64_t c)
 {
     subq_tensor v = subq_view_of(t, i * c, t->rank, t->shape, t->strides);

@@ -16,6 +16,10 @@ subq_status subq_mixer_check_io(const subq_stream *stream, const subq_tensor *x,
 /* What a QKV mixer holds besides its weights: its scratch, its table, and the inner mixer when it
  * owns it (a destroy function filled in). */
 void subq_mixer_release(const subq_sequence_mixer *inner, subq_parameters *parameters, subq_scratch *scratch);
+/* The inner mixer's output for x [B, *S, C]: scratch slot `slot` stored channels-first [B, C, *S],
+ * seen as [B, *S, C]. Hyena then writes it straight from the FFT conv, and out_proj reads it as
+ * M-contiguous columns. */
+subq_status subq_mixer_output(subq_scratch *scratch, int32_t slot, const subq_tensor *x, subq_tensor *mixed);
 /* Column block i of width c of a [..., n] tensor. */
 subq_tensor subq_mixer_columns(const subq_tensor *t, int64_t i, int64_t c);
 

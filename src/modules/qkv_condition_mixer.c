@@ -90,16 +90,16 @@ subq_status subq_qkv_condition_mixer_forward(subq_stream *stream, subq_qkv_condi
     SUBQ_TRY(subq_mixer_check_io(stream, x, out, c));
     SUBQ_TRY(subq_arg_float_tensor("condition", condition, stream, 2, 2));
     SUBQ_TRY(subq_arg_shape("condition", condition, 2, (int64_t[]){x->shape[0], c}));
-    subq_tensor *q, *kv, *mixed;
+    subq_tensor *q, *kv, mixed;
     SUBQ_TRY(subq_scratch_get(&m->scratch, COND_SCRATCH_Q, x->rank, x->shape, &q));
     SUBQ_TRY(subq_scratch_get(&m->scratch, COND_SCRATCH_KV, 2, (int64_t[]){x->shape[0], 2 * c}, &kv));
-    SUBQ_TRY(subq_scratch_get(&m->scratch, COND_SCRATCH_MIXED, x->rank, x->shape, &mixed));
+    SUBQ_TRY(subq_mixer_output(&m->scratch, COND_SCRATCH_MIXED, x, &mixed));
     SUBQ_TRY(subq_linear(stream, x, m->w_q, NULL, q));
     SUBQ_TRY(subq_linear(stream, condition, m->w_kv, NULL, kv));
     subq_tensor k = spread(kv, 0, x), v = spread(kv, 1, x);
     const subq_sequence_mixer *inner = &m->cfg.mixer;
-    SUBQ_TRY(inner->forward(stream, inner->self, q, &k, &v, conditioning, mixed));
-    return subq_linear(stream, mixed, m->w_out, NULL, out);
+    SUBQ_TRY(inner->forward(stream, inner->self, q, &k, &v, conditioning, &mixed));
+    return subq_linear(stream, &mixed, m->w_out, NULL, out);
 }
 
 subq_status subq_qkv_condition_mixer_flop_count(const subq_qkv_condition_mixer *m, int rank,

@@ -100,14 +100,9 @@ subq_status subq_qkv_mixer_forward(subq_stream *stream, subq_qkv_mixer *m, const
 {
     if (!m) return subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "module: expected a QKV mixer, got NULL");
     SUBQ_TRY(subq_mixer_check_io(stream, x, out, m->cfg.hidden_dim));
-    subq_tensor qkv[3], *scratch;
+    subq_tensor qkv[3], mixed;
     SUBQ_TRY(project(stream, m, x, qkv));
-    /* Stored channels-first: Hyena then writes its output straight from the FFT conv, and out_proj
-     * reads it as M-contiguous columns. */
-    int64_t shape[SUBQ_MAX_RANK] = {x->shape[0], m->cfg.hidden_dim};
-    for (int i = 1; i < x->rank - 1; i++) shape[i + 1] = x->shape[i];
-    SUBQ_TRY(subq_scratch_get(&m->scratch, QKV_SCRATCH_MIXED, x->rank, shape, &scratch));
-    subq_tensor mixed = subq_view_channels_last(scratch);
+    SUBQ_TRY(subq_mixer_output(&m->scratch, QKV_SCRATCH_MIXED, x, &mixed));
     const subq_sequence_mixer *inner = &m->cfg.mixer;
     SUBQ_TRY(inner->forward(stream, inner->self, &qkv[0], &qkv[1], &qkv[2], conditioning, &mixed));
     return subq_linear(stream, &mixed, m->w_out, m->b_out, out);
