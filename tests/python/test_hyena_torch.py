@@ -131,6 +131,9 @@ def hyena_cases(ctx, r):
                dict(kernel_size=4, bias=True), dict(gate="gelu", pixelhyena_norm="rms"))
     hyena_case(ctx, r, "1D non-causal one-pass front C=20 l2 softplus", 1, 20, (19,), 10, False,
                dict(kernel_size=5), dict(gate="softplus", pixelhyena_norm="l2", output_norm="rms"))
+    # C = 800: 4 positions a workgroup where shared memory is 32 KB (lavapipe), 8 where it is 48 KB
+    hyena_case(ctx, r, "1D causal one-pass front C=800", 1, 800, (13,), 13, True, causal_short,
+               dict(pixelhyena_norm="layer"))
     hyena_case(ctx, r, "1D non-causal circular single grid film", 1, 8, (21,), 11, False, None, None,
                dict(fft_padding="circular", grid_type="single", film_cond_dim=3))
     hyena_case(ctx, r, "2D typical", 2, 8, (9, 10), 9, False, dict(kernel_size=3), dict(pixelhyena_norm="layer"))
