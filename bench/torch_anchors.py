@@ -102,6 +102,12 @@ def linear(copy_gbps):
         suffix, size = (" f16", 2) if dtype == torch.half else ("", 4)
         report("linear", f"M={M} K={K} N={N} bias{suffix}", ms, size * (M * K + N * K + M * N + N), copy_gbps,
                2 * M * N * K)
+    # channels-first x [8, K, M / 8] seen as [8, M / 8, K]: what F.linear does with that view
+    M, K, N, B = 65536, 768, 768, 8
+    x, w, b = torch.rand(B, K, M // B, device="cuda"), torch.rand(N, K, device="cuda"), torch.rand(N, device="cuda")
+    ms = median_ms(lambda: F.linear(x.transpose(1, 2), w, b))
+    report("linear", f"M={M} K={K} N={N} bias x channels-first", ms, 4 * (M * K + N * K + M * N + N), copy_gbps,
+           2 * M * N * K)
 
 
 def rms_norm(x, g, eps=1e-6):
