@@ -149,7 +149,7 @@ subq_status subq_hyena_gate_2(subq_stream *stream, const subq_hyena *h, const su
     return subq_hyena_gated(stream, &h->output_norm, SUBQ_CHANNELS_FIRST, hidden, vc, h->gate_2, &outc);
 }
 
-/* [B, C, *S] with dense spatial axes: what the FFT conv writes. */
+/* [B, C, *S] with dense spatial axes: what the FFT conv reads and writes. */
 static bool spatial_dense(const subq_tensor *t)
 {
     int64_t expected = 1;
@@ -199,7 +199,7 @@ subq_status subq_hyena_run(subq_stream *stream, subq_hyena *h, const subq_tensor
         }
     }
     subq_tensor outc = subq_view_channels_first(out);
-    if (!h->output_norm.kind && !h->gate_2 && spatial_dense(&outc))
+    if (!h->output_norm.kind && !h->gate_2 && spatial_dense(&outc) && spatial_dense(vc))
         return subq_ckconv_forward(stream, h->conv, x, pre, vc, conditioning, &outc); /* out = h * v */
     subq_tensor *hidden;
     SUBQ_TRY(channels_first(h, HYENA_SCRATCH_H, qc, &hidden));

@@ -150,10 +150,17 @@ def hyena_cases(ctx, r):
 def qkv_cases(ctx, r):
     # C = 512: projections with K >= 512 and whole 128 x 128 blocks, which take the f32 tensor-core
     # GEMM on devices that have one.
-    for d, size, c, causal, qkv_bias, out_bias in ((1, (40,), 8, True, False, False), (1, (40,), 8, True, True, True),
-                                                   (2, (7, 9), 8, False, True, False), (1, (128,), 512, True, True, True)):
-        name = f"QKVSequenceMixer {d}D C={c} biases {qkv_bias}/{out_bias}"
-        ref_h, ours_h = build(ctx, d, c, 16, causal, dict(kernel_size=3, causal=causal), dict(pixelhyena_norm="layer"))
+    # The inner mixer writes a channels-first store; without a short conv Hyena's v is qkv_proj's
+    # channels-last column block, and with an output norm or a gate_2 a pass writes the output.
+    for d, size, c, causal, qkv_bias, out_bias, short, kw in (
+            (1, (40,), 8, True, False, False, True, dict(pixelhyena_norm="layer")),
+            (1, (40,), 8, True, True, True, True, dict(pixelhyena_norm="layer")),
+            (2, (7, 9), 8, False, True, False, True, dict(pixelhyena_norm="layer")),
+            (1, (128,), 512, True, True, True, True, dict(pixelhyena_norm="layer")),
+            (1, (33,), 8, True, True, False, False, dict(qk_norm="rms")),
+            (2, (6, 5), 8, False, False, True, False, dict(gate="silu", output_norm="layer"))):
+        name = f"QKVSequenceMixer {d}D C={c} biases {qkv_bias}/{out_bias}{'' if short else ' no short conv'}"
+        ref_h, ours_h = build(ctx, d, c, 16, causal, dict(kernel_size=3, causal=causal) if short else None, kw)
         ref = st.QKVSequenceMixer(c, ref_h, qkv_bias, out_bias)
         ours = subq.QKVSequenceMixer(ctx, c, ours_h, qkv_bias, out_bias)
         compare_tables(r, name, ref, ours)
