@@ -130,6 +130,14 @@ def linear(ctx, r):
             w, tw = device(ctx, random(n, k, scale=1 / np.sqrt(k)), dtype)
             b, tb = device(ctx, random(n), dtype)
             check(r, f"linear {m}x{k} -> {n}", subq.linear(x, w, b), F.linear(tx, tw, tb), dtype)
+    # channels-first x [B, K, L] seen as [B, L, K] (the SIMT GEMM's columns, vector loads or not)
+    for batch, k, length, n in ((2, 24, 36, 20), (2, 40, 13, 9)):
+        for dtype in DTYPES:
+            x, tx = device(ctx, random(batch, k, length), dtype)
+            w, tw = device(ctx, random(n, k, scale=1 / np.sqrt(k)), dtype)
+            b, tb = device(ctx, random(n), dtype)
+            check(r, f"linear channels-first [{batch}, {k}, {length}] -> {n}", subq.linear(x.permute(0, 2, 1), w, b),
+                  F.linear(tx.transpose(1, 2), tw, tb), dtype)
 
 
 def fft(ctx, r):
