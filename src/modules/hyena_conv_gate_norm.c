@@ -2,6 +2,7 @@
  * k and v, z = pixelhyena_norm(q * gate(k)) and v, both channels-first. In place of the short
  * conv's dispatch and the gated norm's, it reads q, k and v once and never stores q or k. */
 #include "modules/hyena_module.h"
+#include "ops/norm.h"
 #include "runtime/args.h"
 #include "subq_shaders.h"
 
@@ -94,7 +95,7 @@ static front_push make_push(const subq_hyena *h, const subq_tensor *in[3], const
         .flags = (h->short_bias ? HAS_BIAS : 0) | (norm->weight ? HAS_GAMMA : 0) | (norm->bias ? HAS_BETA : 0),
         .kind = (uint32_t)o.kind,
         .activation = (uint32_t)h->cfg.gate,
-        .eps = o.eps,
+        .eps = subq_norm_eps(&o),
     };
 }
 

@@ -14,9 +14,7 @@
 subq_norm_options subq_hyena_norm_options(subq_hyena_norm kind, subq_layout layout)
 {
     subq_norm_kind kinds[] = {SUBQ_NORM_RMS, SUBQ_NORM_RMS, SUBQ_NORM_LAYER, SUBQ_NORM_L2};
-    float eps[] = {1e-6f, 1e-6f, 1e-5f, 1e-12f};
-    return (subq_norm_options){.kind = kinds[kind], .layout = layout, .eps = eps[kind],
-                               .gate_position = SUBQ_GATE_BEFORE};
+    return (subq_norm_options){.kind = kinds[kind], .layout = layout, .gate_position = SUBQ_GATE_BEFORE};
 }
 
 subq_status subq_hyena_gated(subq_stream *stream, const hyena_norm *norm, subq_layout layout, const subq_tensor *a,
@@ -149,17 +147,6 @@ subq_status subq_hyena_gate_2(subq_stream *stream, const subq_hyena *h, const su
     return subq_hyena_gated(stream, &h->output_norm, SUBQ_CHANNELS_FIRST, hidden, vc, h->gate_2, &outc);
 }
 
-/* [B, C, *S] with dense spatial axes: what the FFT conv reads and writes. */
-static bool spatial_dense(const subq_tensor *t)
-{
-    int64_t expected = 1;
-    for (int a = t->rank - 1; a >= 2; a--) {
-        if (t->shape[a] != 1 && t->strides[a] != expected) return false;
-        expected *= t->shape[a];
-    }
-    return true;
-}
-
 /* z (scratch) and v (scratch X) after the short conv, gate and PixelHyena norm, in one pass. */
 static subq_status fused_front(subq_stream *stream, subq_hyena *h, const subq_tensor *qc, const subq_tensor *kc,
                                const subq_tensor *vc, subq_tensor **z, subq_tensor **v)
@@ -198,9 +185,10 @@ subq_status subq_hyena_run(subq_stream *stream, subq_hyena *h, const subq_tensor
             x = z, pre = NULL;
         }
     }
+    /* out = h * v straight from the FFT conv, which takes positions stored densely */
     subq_tensor outc = subq_view_channels_first(out);
-    if (!h->output_norm.kind && !h->gate_2 && spatial_dense(&outc) && spatial_dense(vc))
-        return subq_ckconv_forward(stream, h->conv, x, pre, vc, conditioning, &outc); /* out = h * v */
+    if (!h->output_norm.kind && !h->gate_2 && subq_tensor_dense_from(&outc, 2) && subq_tensor_dense_from(vc, 2))
+        return subq_ckconv_forward(stream, h->conv, x, pre, vc, conditioning, &outc);
     subq_tensor *hidden;
     SUBQ_TRY(channels_first(h, HYENA_SCRATCH_H, qc, &hidden));
     SUBQ_TRY(subq_ckconv_forward(stream, h->conv, x, pre, NULL, conditioning, hidden));

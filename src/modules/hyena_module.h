@@ -51,7 +51,7 @@ subq_status subq_hyena_gate_1(subq_stream *stream, subq_hyena *h, const subq_ten
 /* out [B, *S, C] = output_norm(hidden * gate_2(v)), hidden and vc [B, C, *S]. */
 subq_status subq_hyena_gate_2(subq_stream *stream, const subq_hyena *h, const subq_tensor *hidden,
                               const subq_tensor *vc, subq_tensor *out);
-/* The options of a Hyena norm (eps by kind, as hyena.h states) on a layout. */
+/* The options of a Hyena norm on a layout (eps the kind's default, as hyena.h states). */
 subq_norm_options subq_hyena_norm_options(subq_hyena_norm kind, subq_layout layout);
 /* Whether subq_hyena_conv_gate_norm takes these inputs: 1D, a short conv of up to 16 taps, a
  * PixelHyena norm and no QK norm, q, k and v ([B, C, L] views) with one set of strides, and C

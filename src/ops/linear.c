@@ -52,8 +52,8 @@ static subq_status check_args(const subq_stream *s, const subq_tensor *x, const 
     if (!k_contiguous(x) && (last == 0 || x->strides[last - 1] != 1))
         return subq_fail(SUBQ_ERROR_INVALID_ARGUMENT, "x: expected its last axis (K) contiguous (stride 1), or "
                                                       "the axis before it (channels-first activations); got "
-                                                      "strides %lld and %lld", last ? (long long)x->strides[last - 1] : 0LL,
-                         (long long)x->strides[last]);
+                                                      "strides %lld and %lld",
+                         last ? (long long)x->strides[last - 1] : 0LL, (long long)x->strides[last]);
     SUBQ_TRY(check_weight(s, weight, x->shape[last]));
     int64_t n = weight->shape[0];
     if (bias) {
@@ -109,8 +109,9 @@ static linear_push make_push(const subq_tensor *x, const subq_tensor *weight, co
 static bool vec_loads(const linear_push *p)
 {
     bool ok = p->k_end % 4 == 0 && p->x_first % 4 == 0 && p->w_first % 4 == 0 && p->w_stride % 4 == 0;
-    if (p->x_k_stride != 1) ok = ok && p->x_k_stride % 4 == 0 && p->rows[3] % 4 == 0;
-    for (int i = 0; i < 4; i++) ok = ok && (p->x_stride[i] % 4 == 0 || (p->x_k_stride != 1 && i == 3));
+    bool columns = subq_linear_x_columns(p);
+    if (columns) ok = ok && p->x_k_stride % 4 == 0 && p->rows[3] % 4 == 0;
+    for (int i = 0; i < 4; i++) ok = ok && (p->x_stride[i] % 4 == 0 || (columns && i == 3));
     return ok;
 }
 
@@ -184,7 +185,7 @@ subq_status subq_linear_simt(subq_stream *stream, const subq_tensor *const tenso
     const subq_shader *shader = subq_shader_for_dtypes(&subq_shader_linear, &subq_shader_linear_16, 4, tensors);
     subq_kernel kernel = {.shader = shader, .bindings = 4, .push_bytes = sizeof *p, .spec_count = 10,
                           .spec = {workgroup, t.bm, t.bn, t.bk, t.tm, t.tn, vec_loads(p), vec_stores(p),
-                                   subq_tensor_dtype_codes(4, tensors), p->x_k_stride != 1}};
+                                   subq_tensor_dtype_codes(4, tensors), subq_linear_x_columns(p)}};
     uint64_t blocks = (uint64_t)((p->m + t.bm - 1) / t.bm) * ((p->n + t.bn - 1) / t.bn);
     return subq_linear_dispatch_parts(stream, &kernel, tensors, NULL, p, blocks * workgroup, workgroup, t.bk);
 }

@@ -19,6 +19,12 @@ typedef struct linear_push {
     uint32_t x_k_stride; /* 1: x's rows are K-contiguous; else its innermost row axis is M-contiguous */
 } linear_push;
 
+/* x stored channels-first: its innermost row axis M-contiguous, K strided (the shaders' X_COLUMNS). */
+static inline bool subq_linear_x_columns(const linear_push *p)
+{
+    return p->x_k_stride != 1;
+}
+
 /* tensors: x, weight, bias (may be NULL), y; extra: a fifth binding, read only (NULL: none). */
 subq_status subq_linear_dispatch_parts(subq_stream *stream, const subq_kernel *kernel,
                                        const subq_tensor *const tensors[4], const subq_tensor *extra,

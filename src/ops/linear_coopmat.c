@@ -42,15 +42,10 @@ static uint32_t shared_bytes(bool f32)
     return f32 ? 2 * (BM + BN) * (F32_BK + 8) * 2 : (BM + BN) * (BK + 8) * 2;
 }
 
-static bool x_columns(const linear_push *p)
-{
-    return p->x_k_stride != 1;
-}
-
 /* Every 16-byte load and store of x, W and y aligned: a multiple of align elements. */
 static bool aligned(const linear_push *p, uint32_t align)
 {
-    bool x = x_columns(p) ? p->x_k_stride % align == 0 && p->x_stride[2] % align == 0
+    bool x = subq_linear_x_columns(p) ? p->x_k_stride % align == 0 && p->x_stride[2] % align == 0
                           : p->x_stride[3] % align == 0;
     return x && p->k_end % align == 0 && p->x_first % align == 0 && p->w_first % align == 0 &&
            p->w_stride % align == 0 && p->y_first % align == 0 && p->y_stride[3] % align == 0;
@@ -61,7 +56,7 @@ static bool aligned(const linear_push *p, uint32_t align)
 static bool rows_fit(const linear_push *p, bool f32)
 {
     if (p->rows[0] != 1 || p->rows[1] != 1) return false;
-    if (!x_columns(p)) return p->rows[2] == 1;
+    if (!subq_linear_x_columns(p)) return p->rows[2] == 1;
     return f32 && p->x_stride[3] == 1 && p->rows[3] % BM == 0 && p->y_stride[2] == p->rows[3] * p->y_stride[3];
 }
 
@@ -106,7 +101,7 @@ static subq_status row_scales(subq_stream *stream, const subq_tensor *const tens
     subq_context *ctx = subq_stream_context(stream);
     uint32_t rows = whole->m + whole->n;
     SUBQ_TRY(subq_context_scratch_get(ctx, rows, shifts));
-    bool columns = x_columns(whole);
+    bool columns = subq_linear_x_columns(whole);
     row_scale_push push = {whole->x_first, whole->x_stride[columns ? 2 : 3], whole->w_first, whole->w_stride,
                            whole->m, whole->n, whole->k_end, whole->x_k_stride, whole->rows[3]};
     subq_kernel kernel = {.shader = &subq_shader_linear_row_scale, .bindings = 3, .push_bytes = sizeof push,
@@ -135,7 +130,7 @@ static subq_status whole_blocks(subq_stream *stream, const subq_tensor *const te
     subq_tensor shifts;
     SUBQ_TRY(row_scales(stream, tensors, whole, &shifts));
     subq_kernel kernel = {.shader = &subq_shader_linear_coopmat_f32, .bindings = 5, .push_bytes = sizeof *whole,
-                          .spec_count = 7, .spec = {workgroup, BM, BN, F32_BK, WM, WN, x_columns(whole)}};
+                          .spec_count = 7, .spec = {workgroup, BM, BN, F32_BK, WM, WN, subq_linear_x_columns(whole)}};
     return subq_linear_dispatch_parts(stream, &kernel, tensors, &shifts, whole, invocations, workgroup, F32_BK);
 }
 

@@ -4,6 +4,7 @@
 #include <math.h>
 
 #include "ops/axes.h"
+#include "ops/norm.h"
 #include "runtime/args.h"
 #include "subq_shaders.h"
 
@@ -85,9 +86,10 @@ static subq_status check_args(const subq_stream *s, bool gated, const subq_tenso
     return subq_arg_disjoint_or_same("y", y, "b", b);
 }
 
-static float default_eps(subq_norm_kind kind)
+float subq_norm_eps(const subq_norm_options *o)
 {
-    switch (kind) {
+    if (o->eps > 0) return o->eps;
+    switch (o->kind) {
     case SUBQ_NORM_LAYER: return 1e-5f;
     case SUBQ_NORM_L2: return 1e-12f;
     case SUBQ_NORM_RMS: break;
@@ -107,7 +109,7 @@ static norm_push make_push(const subq_tensor *a, const subq_tensor *b, subq_acti
         .y_first = subq_tensor_binding(y).first_element,
         .channels = (uint32_t)a->shape[axis],
         .rows = 1,
-        .eps = o->eps > 0 ? o->eps : default_eps(o->kind),
+        .eps = subq_norm_eps(o),
         .kind = (uint32_t)o->kind,
         .activation = (uint32_t)activation,
         .flags = (gamma ? HAS_GAMMA : 0) | (beta ? HAS_BETA : 0) |

@@ -209,6 +209,8 @@ subq_status subq_tensor_create_dedicated(subq_context *ctx, subq_dtype dtype, in
 /* Elements between the first and one past the last element the tensor can address. */
 int64_t subq_tensor_span(const subq_tensor *tensor);
 bool subq_tensor_is_dense(const subq_tensor *tensor);
+/* Axes axis .. rank - 1 row-major without gaps (one block per index of the axes before). */
+bool subq_tensor_dense_from(const subq_tensor *tensor, int axis);
 /* Byte ranges in the same buffer that intersect. */
 bool subq_tensors_overlap(const subq_tensor *a, const subq_tensor *b);
 /* Views that share an element (exact for interleaved views; when the search gives up, true). */

@@ -165,14 +165,19 @@ int64_t subq_tensor_numel(const subq_tensor *t)
     return n;
 }
 
-bool subq_tensor_is_dense(const subq_tensor *t)
+bool subq_tensor_dense_from(const subq_tensor *t, int axis)
 {
     int64_t expected = 1;
-    for (int i = t->rank - 1; i >= 0; i--) {
+    for (int i = t->rank - 1; i >= axis; i--) {
         if (t->shape[i] != 1 && t->strides[i] != expected) return false;
         expected *= t->shape[i];
     }
     return true;
+}
+
+bool subq_tensor_is_dense(const subq_tensor *t)
+{
+    return subq_tensor_dense_from(t, 0);
 }
 
 static subq_status check_copy(const subq_tensor *t, const void *host, size_t bytes)
