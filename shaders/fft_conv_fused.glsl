@@ -244,23 +244,36 @@ void store(uint h, uint n, float conv)
     SUBQ_STORE(y, 5, y_row[h] + n, HAS_POST ? v * SUBQ_LOAD(post, 3, post_row[h] + n) : v);
 }
 
-void store_pair(uint n, vec2 conv)
+// PAIRED, from the conjugate as store_output: every load (the shortcut's input, post) before the
+// first store to y. On an H100 at Hyena's L = 8192 (h * v, 768 channels) this took the kernel
+// from 0.831 to 0.760 ms (gated f16, B=64: 6.39 to 6.02 ms), with no more registers. Doing the
+// same on the unpaired paths made them slower; restrict on the buffers changed nothing.
+void store_pairs()
 {
-    if (!valid[0]) return;
-    vec2 v = HAS_SHORTCUT ? conv + d[0] * gated_pair(n) : conv;
-    if (HAS_POST) v *= SUBQ_LOADN(2, post, 3, (post_row[0] >> 1u) + n);
-    SUBQ_STOREN(2, y, 5, (y_row[0] >> 1u) + n, v);
+    vec2 shortcut_in[E / 2u], post_in[E / 2u];
+    [[unroll]] for (uint m = 0u; m < E / 2u; m++) {
+        uint n = t + T * m;
+        shortcut_in[m] = HAS_SHORTCUT ? gated_pair(n) : vec2(0.0);
+        post_in[m] = HAS_POST && 2u * n < p.len ? SUBQ_LOADN(2, post, 3, (post_row[0] >> 1u) + n) : vec2(1.0);
+    }
+    [[unroll]] for (uint m = 0u; m < E / 2u; m++) {
+        uint n = t + T * m;
+        vec2 v = (vec2(a[m].x, -a[m].y) + d[0] * shortcut_in[m]) * post_in[m];
+        if (2u * n < p.len) SUBQ_STOREN(2, y, 5, (y_row[0] >> 1u) + n, v);
+    }
 }
 
 // The inverse FFT of the conjugate left conj(y0 + i y1) in a[m] for the first P / 2 points
 // (conj(y[2n] + i y[2n + 1]) if PACKED).
 void store_output()
 {
+    if (PAIRED) {
+        if (valid[0]) store_pairs();
+        return;
+    }
     [[unroll]] for (uint m = 0u; m < E / 2u; m++) {
         uint n = t + T * m;
-        if (PAIRED) {
-            if (2u * n < p.len) store_pair(n, vec2(a[m].x, -a[m].y));
-        } else if (PACKED) {
+        if (PACKED) {
             if (2u * n < p.len) store(0u, 2u * n, a[m].x);
             if (2u * n + 1u < p.len) store(0u, 2u * n + 1u, -a[m].y);
         } else if (n < p.len) {
