@@ -245,9 +245,9 @@ void store(uint h, uint n, float conv)
 }
 
 // PAIRED, from the conjugate as store_output: every load (the shortcut's input, post) before the
-// first store to y. On an H100 at Hyena's L = 8192 (h * v, 768 channels) this took the kernel
-// from 0.831 to 0.760 ms (gated f16, B=64: 6.39 to 6.02 ms), with no more registers. Doing the
-// same on the unpaired paths made them slower; restrict on the buffers changed nothing.
+// first store to y. On an H100 this took gated B=8, C=768, L=8192 from 0.877 to 0.834 ms (Hyena's
+// h * v: 0.831 to 0.787; gated f16, B=64: 6.39 to 6.02), with no more registers. Loading ahead on
+// every path instead was slower; restrict on the buffers changed nothing.
 void store_pairs()
 {
     vec2 shortcut_in[E / 2u], post_in[E / 2u];
